@@ -1,0 +1,5 @@
+"""Museion: self-hosted image recognition."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,43 @@
+"""The `museion` command line: a thin layer over `museion.vision`.
+
+Exit codes: 0 success, 1 an error that stops the command (a model that cannot
+be found, say), 2 a usage error, 3 when some inputs of a batch were bad (the
+others were still processed).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from museion import __version__
+from museion.cli.models import models
+from museion.cli.vision import classify, detect
+from museion.config import ConfigError
+from museion.vision.errors import VisionError
+
+
+class MuseionGroup(click.Group):
+    def invoke(self, ctx: click.Context) -> object:
+        try:
+            return super().invoke(ctx)
+        except (VisionError, ConfigError) as exc:
+            # Errors meant for the user: one line on stderr, exit code 1, no traceback.
+            raise click.ClickException(str(exc)) from None
+
+
+@click.group(cls=MuseionGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="museion")
+def cli() -> None:
+    """Museion: self-hosted image recognition."""
+
+
+cli.add_command(classify)
+cli.add_command(detect)
+cli.add_command(models)
+
+
+def main() -> None:
+    logging.basicConfig(format="museion: %(levelname)s: %(message)s", level=logging.WARNING)
+    cli.main(prog_name="museion")

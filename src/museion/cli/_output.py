@@ -1,0 +1,18 @@
+"""Printing results and bad inputs the same way in every command."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import click
+
+EXIT_BAD_INPUT = 3
+
+
+def emit_json(data: Any) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def report_bad_input(name: str, reason: object) -> None:
+    click.echo(f"museion: {name}: {reason}", err=True)

@@ -1,0 +1,99 @@
+"""Settings read from the environment, in one place.
+
+Every value is read when asked for, so a test or a long-running process that
+changes the environment sees the change. A malformed value raises
+`ConfigError` naming the variable, instead of falling back silently.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+
+class ConfigError(ValueError):
+    """An environment variable holds a value Museion cannot use."""
+
+
+def env_int(name: str, default: int, *, minimum: int = 1, env: Mapping[str, str] | None = None) -> int:
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_float(
+    name: str, default: float, *, minimum: float = 0.0, env: Mapping[str, str] | None = None
+) -> float:
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, got {raw!r}") from None
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+def env_path(name: str, default: Path, *, env: Mapping[str, str] | None = None) -> Path:
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    return Path(raw).expanduser().resolve() if raw else default
+
+
+def checkout_root() -> Path | None:
+    """The source checkout this package runs from, if it runs from one."""
+    root = Path(__file__).resolve().parents[2]
+    if (root / "pyproject.toml").is_file() and (root / "src" / "museion").is_dir():
+        return root
+    return None
+
+
+def default_home() -> Path:
+    root = checkout_root()
+    if root is not None:
+        return root / "var"
+    return Path(platformdirs.user_data_dir("museion", appauthor=False))
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    model_dir: Path
+    model_mirrors: tuple[Path, ...]
+    threads: int
+    max_image_pixels: int
+    max_image_bytes: int
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        home = env_path("MUSEION_HOME", default_home(), env=env)
+        mirrors = tuple(
+            Path(part).expanduser().resolve()
+            for part in env.get("MUSEION_MODEL_MIRROR", "").split(os.pathsep)
+            if part.strip()
+        )
+        return cls(
+            home=home,
+            model_dir=env_path("MUSEION_MODEL_DIR", home / "models", env=env),
+            model_mirrors=mirrors,
+            threads=env_int("MUSEION_THREADS", os.cpu_count() or 1, env=env),
+            max_image_pixels=env_int("MUSEION_MAX_IMAGE_PIXELS", 50_000_000, env=env),
+            max_image_bytes=int(env_float("MUSEION_MAX_IMAGE_MB", 50.0, minimum=0.001, env=env) * 1e6),
+        )
+
+
+def settings() -> Settings:
+    return Settings.from_env()

@@ -1,0 +1,162 @@
+"""Finding a model's file: the cache, then the operator's mirror folders, then the network.
+
+A file in a mirror folder belongs to the operator and is used as it is. Its
+sha256 is recorded in `sources.json` beside the cache, and a difference from
+the catalog's pinned hash is logged as a warning, not refused: operators may
+legitimately hold a re-exported or re-quantised copy.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pooch
+import requests
+
+from museion.config import Settings, settings
+from museion.vision.catalog import ModelSpec
+from museion.vision.errors import ModelUnavailable
+
+log = logging.getLogger("museion.vision")
+
+Source = Literal["cache", "mirror", "download"]
+DOWNLOAD_TIMEOUT_S = 60
+_lock = threading.Lock()
+_warned: set[tuple[str, str]] = set()
+
+
+@dataclass(frozen=True)
+class ModelFile:
+    path: Path
+    source: Source
+    sha256: str | None = None
+
+
+def sha256_of(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def locate(spec: ModelSpec, config: Settings | None = None) -> ModelFile | None:
+    """Where the model's file is on this machine, without downloading anything."""
+    config = config or settings()
+    cached = config.model_dir / spec.file
+    if cached.is_file():
+        return ModelFile(cached, "cache")
+    for folder in config.model_mirrors:
+        candidate = folder / spec.file
+        if candidate.is_file():
+            return ModelFile(candidate, "mirror", _record_mirror_file(spec, candidate, config))
+    return None
+
+
+def fetch(spec: ModelSpec, config: Settings | None = None, *, progress: bool = False) -> ModelFile:
+    """Locate the model's file, downloading it into the cache if it is nowhere here."""
+    config = config or settings()
+    found = locate(spec, config)
+    if found is not None:
+        return found
+    if not spec.url:
+        raise ModelUnavailable(
+            f"the file {spec.file} of model {spec.name!r} is missing from {config.model_dir}; "
+            f"import it again with `museion models import`"
+        )
+    return ModelFile(_download(spec, config, progress), "download", spec.sha256)
+
+
+def _download(spec: ModelSpec, config: Settings, progress: bool) -> Path:
+    config.model_dir.mkdir(parents=True, exist_ok=True)
+    downloader = pooch.HTTPDownloader(progressbar=progress, timeout=DOWNLOAD_TIMEOUT_S)
+    try:
+        # pooch writes to a temporary file beside the target and moves it into
+        # place only once the hash matches, so a failure leaves nothing behind.
+        path = pooch.retrieve(
+            spec.url,
+            known_hash=f"sha256:{spec.sha256}" if spec.sha256 else None,
+            fname=spec.file,
+            path=config.model_dir,
+            downloader=downloader,
+        )
+    except ValueError as exc:
+        raise ModelUnavailable(f"the download of {spec.name!r} from {spec.url} was refused: {exc}") from None
+    except (OSError, requests.RequestException) as exc:
+        raise ModelUnavailable(
+            f"cannot download {spec.name!r} from {spec.url} ({type(exc).__name__}). "
+            f"Without internet access, put {spec.file} in a folder and set "
+            f"MUSEION_MODEL_MIRROR to that folder, or register a local file with "
+            f"`museion models import`."
+        ) from None
+    return Path(path)
+
+
+def _record_mirror_file(spec: ModelSpec, path: Path, config: Settings) -> str:
+    stat = path.stat()
+    ledger_path = config.model_dir / "sources.json"
+    with _lock:
+        ledger = _read_ledger(ledger_path)
+        entry = ledger.get(spec.name, {})
+        fresh = (entry.get("path"), entry.get("size"), entry.get("mtime")) == (
+            str(path),
+            stat.st_size,
+            stat.st_mtime,
+        )
+        digest = entry["sha256"] if fresh else sha256_of(path)
+        if not fresh:
+            ledger[spec.name] = {
+                "path": str(path),
+                "size": stat.st_size,
+                "mtime": stat.st_mtime,
+                "sha256": digest,
+            }
+            _write_ledger(ledger_path, ledger)
+        _warn_on_mismatch(spec, path, digest)
+    return digest
+
+
+def _warn_on_mismatch(spec: ModelSpec, path: Path, digest: str) -> None:
+    if spec.sha256 and digest != spec.sha256 and (spec.name, digest) not in _warned:
+        _warned.add((spec.name, digest))
+        log.warning(
+            "%s: %s has sha256 %s, not the catalog's %s; using it as the operator's own copy",
+            spec.name,
+            path,
+            digest,
+            spec.sha256,
+        )
+
+
+def _read_ledger(path: Path) -> dict:
+    try:
+        return json.loads(path.read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _write_ledger(path: Path, ledger: dict) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(ledger, indent=2, sort_keys=True), "utf-8")
+        tmp.replace(path)
+    except OSError as exc:
+        # A read-only home must not stop inference; the hash is simply not kept.
+        log.debug("cannot record mirror hashes in %s: %s", path, exc)
+
+
+def remove(spec: ModelSpec, config: Settings | None = None) -> Path | None:
+    """Delete the cached copy (never a mirror file). Returns the path removed, if any."""
+    config = config or settings()
+    cached = config.model_dir / spec.file
+    if cached.is_file():
+        cached.unlink()
+        return cached
+    return None
