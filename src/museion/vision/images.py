@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +30,9 @@ from museion.vision.errors import (
 )
 
 pillow_heif.register_heif_opener()
+# Museion checks the pixel count itself, against its own (lower) limit, right
+# after opening; Pillow's warning for the same thing would only be noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 
 ImageSource = str | os.PathLike[str] | bytes | bytearray | memoryview | BinaryIO | Image.Image
 # Given the stored width and height, the smallest size the caller still needs.
