@@ -36,7 +36,7 @@ from museion.vision.errors import (
     VisionError,
     WrongTask,
 )
-from museion.vision.fetch import ModelFile, fetch, locate
+from museion.vision.fetch import ModelFile
 from museion.vision.images import Photo, load_image, open_photo
 from museion.vision.runtime import load_model
 
@@ -69,9 +69,7 @@ __all__ = [
     "detect",
     "draw",
     "embed",
-    "fetch",
     "load_image",
     "load_model",
-    "locate",
     "open_photo",
 ]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,7 +29,6 @@ log = logging.getLogger("museion.vision")
 Source = Literal["cache", "mirror", "download"]
 DOWNLOAD_TIMEOUT_S = 60
 _lock = threading.Lock()
-_warned: set[tuple[str, str]] = set()
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,10 @@ def fetch(spec: ModelSpec, config: Settings | None = None, *, progress: bool = F
 
 
 def _download(spec: ModelSpec, config: Settings, progress: bool) -> Path:
-    config.model_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        config.model_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ModelUnavailable(f"cannot create the model directory {config.model_dir}: {exc}") from None
     downloader = pooch.HTTPDownloader(progressbar=progress, timeout=DOWNLOAD_TIMEOUT_S)
     try:
         # pooch writes to a temporary file beside the target and moves it into
@@ -104,27 +107,19 @@ def _record_mirror_file(spec: ModelSpec, path: Path, config: Settings) -> str:
     with _lock:
         ledger = _read_ledger(ledger_path)
         entry = ledger.get(spec.name, {})
-        fresh = (entry.get("path"), entry.get("size"), entry.get("mtime")) == (
-            str(path),
-            stat.st_size,
-            stat.st_mtime,
-        )
-        digest = entry["sha256"] if fresh else sha256_of(path)
-        if not fresh:
-            ledger[spec.name] = {
-                "path": str(path),
-                "size": stat.st_size,
-                "mtime": stat.st_mtime,
-                "sha256": digest,
-            }
-            _write_ledger(ledger_path, ledger)
-        _warn_on_mismatch(spec, path, digest)
+        seen = {"path": str(path), "size": stat.st_size, "mtime": stat.st_mtime}
+        if entry.get("sha256") and all(entry.get(k) == v for k, v in seen.items()):
+            return entry["sha256"]
+        digest = sha256_of(path)
+        ledger[spec.name] = {**seen, "sha256": digest}
+        _write_ledger(ledger_path, ledger)
+    # Said once, when the file is first recorded, not on every use.
+    _warn_on_mismatch(spec, path, digest)
     return digest
 
 
 def _warn_on_mismatch(spec: ModelSpec, path: Path, digest: str) -> None:
-    if spec.sha256 and digest != spec.sha256 and (spec.name, digest) not in _warned:
-        _warned.add((spec.name, digest))
+    if spec.sha256 and digest != spec.sha256:
         log.warning(
             "%s: %s has sha256 %s, not the catalog's %s; using it as the operator's own copy",
             spec.name,
@@ -144,7 +139,7 @@ def _read_ledger(path: Path) -> dict:
 def _write_ledger(path: Path, ledger: dict) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
+        tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
         tmp.write_text(json.dumps(ledger, indent=2, sort_keys=True), "utf-8")
         tmp.replace(path)
     except OSError as exc:

@@ -11,10 +11,10 @@ import onnxruntime as ort
 from PIL import Image
 
 from museion.config import settings
-from museion.vision import fetch
 from museion.vision.catalog import BUILTIN, Catalog, InputSpec, ModelSpec, Task
 from museion.vision.detect import decode_yolox
 from museion.vision.errors import InvalidModel
+from museion.vision.fetch import remove
 from museion.vision.preprocess import prepare
 from museion.vision.runtime import EMBEDDING_OUTPUT, Model, clear_sessions, load_model
 
@@ -138,7 +138,7 @@ def _smoke_test(model: Model) -> None:
 
 def remove_model(spec: ModelSpec) -> Path | None:
     """Forget an imported model, or drop a built-in model's cached copy."""
-    removed = fetch.remove(spec)
+    removed = remove(spec)
     if not spec.builtin:
         Catalog().discard(spec.name)
     clear_sessions()
