@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import platformdirs
@@ -47,11 +48,47 @@ def env_float(
     return value
 
 
+def env_bool(name: str, default: bool, *, env: Mapping[str, str] | None = None) -> bool:
+    raw = (os.environ if env is None else env).get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 1/true/yes/on or 0/false/no/off, got {raw!r}")
+
+
+def env_list(name: str, default: list[str], *, env: Mapping[str, str] | None = None) -> list[str]:
+    raw = (os.environ if env is None else env).get(name)
+    if raw is None or not raw.strip():
+        return default
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def env_str(name: str, default: str, *, env: Mapping[str, str] | None = None) -> str:
+    raw = (os.environ if env is None else env).get(name, "").strip()
+    return raw or default
+
+
+def env_rate(name: str, default: str, *, env: Mapping[str, str] | None = None) -> tuple[int, int]:
+    """A rate such as `60/minute`: (requests, seconds). `0` turns the limit off."""
+    raw = env_str(name, default, env=env).lower()
+    if raw in ("0", "off", "none"):
+        return (0, 60)
+    periods = {"s": 1, "second": 1, "m": 60, "minute": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
+    count, _, period = raw.partition("/")
+    if not count.isdigit() or period not in periods:
+        raise ConfigError(f"{name} must look like 60/minute (or s, m, h, d), got {raw!r}")
+    return (int(count), periods[period])
+
+
 def env_path(name: str, default: Path, *, env: Mapping[str, str] | None = None) -> Path:
     raw = (os.environ if env is None else env).get(name, "").strip()
     return Path(raw).expanduser().resolve() if raw else default
 
 
+@cache
 def checkout_root() -> Path | None:
     """The source checkout this package runs from, if it runs from one."""
     root = Path(__file__).resolve().parents[2]
