@@ -1,0 +1,76 @@
+"""Sign up, sign in and out, password, API tokens."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_POST
+
+from museion.accounts.forms import SigninForm, SignupForm, TokenForm
+from museion.accounts.models import ApiToken
+from museion.accounts.services import SignupError, sign_up
+from museion.web.errors import ApiError
+from museion.web.ratelimit import client_ip, hit
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = sign_up(form.cleaned_data["email"], form.cleaned_data["password"])
+        except SignupError as exc:
+            form.add_error(exc.field, str(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect("predict")
+    return render(request, "accounts/signup.html", {"form": form})
+
+
+class SigninView(auth_views.LoginView):
+    template_name = "accounts/signin.html"
+    authentication_form = SigninForm
+    redirect_authenticated_user = True
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            hit("signin", client_ip(request), settings.RATE_LIMIT_SIGNIN)
+        except ApiError as exc:
+            form = self.get_form()
+            form.add_error(None, "Too many sign-in attempts. " + exc.message.capitalize() + ".")
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change.html"
+    success_url = reverse_lazy("predict")
+
+    def form_valid(self, form: object) -> HttpResponse:
+        messages.success(self.request, "Your password was changed.")
+        return super().form_valid(form)  # type: ignore[arg-type]
+
+
+@login_required
+def tokens(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        _, secret = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        form = TokenForm()
+    context = {"form": form, "secret": secret, "tokens": request.user.tokens.all()}  # type: ignore[union-attr]
+    return render(request, "accounts/tokens.html", context)
+
+
+@login_required
+@require_POST
+def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
+    token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
+    token.delete()
+    messages.success(request, f"Token {token.prefix}… was revoked.")
+    return redirect("tokens")

@@ -1,0 +1,110 @@
+"""`/api/v1/predict` and the caller's stored predictions."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.conf import settings
+from django.http import FileResponse, HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import File, Form, Query, Router, Schema
+from ninja.files import UploadedFile
+
+from museion.accounts.auth import TokenOrSession, resolve_user
+from museion.recognition import services
+from museion.recognition.history import filtered, history_page
+from museion.recognition.models import Prediction
+from museion.recognition.schemas import PredictionDetail, PredictionPage, PredictOut
+from museion.vision.catalog import DEFAULT_CLASSIFIER
+from museion.web.errors import ApiError
+from museion.web.ratelimit import limit_request
+from museion.web.schemas import ErrorOut
+
+router = Router(tags=["recognition"])
+ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+
+
+@router.post("/predict", response={200: PredictOut, **ERRORS}, exclude_none=True)
+def predict(
+    request: HttpRequest,
+    image: File[UploadedFile],
+    model: Form[str] = DEFAULT_CLASSIFIER,
+    top_k: Form[int] = 5,
+    threshold: Form[float] = 0.3,
+    annotate: Form[bool] = False,
+) -> dict:
+    """Classify or detect on one photo. Signed-in callers' predictions are stored."""
+    user = resolve_user(request)
+    limit_request(request, "predict")
+    if not 1 <= top_k <= 1000:
+        raise ApiError(400, "invalid_top_k", "top_k must be between 1 and 1000")
+    if not 0 <= threshold <= 1:
+        raise ApiError(400, "invalid_threshold", "threshold must be between 0 and 1")
+    spec = services.servable_model(model)
+    data = _read_upload(image)
+    outcome = services.predict(data, spec, top_k=top_k, threshold=threshold)
+    answer = {"id": None, **outcome.to_dict()}
+    if user is not None:
+        answer["id"] = services.store(user, outcome, data).pk
+    if annotate and spec.task == "detect":
+        answer["image"] = services.annotated_data_url(outcome, data)
+    return answer
+
+
+def _read_upload(upload: UploadedFile) -> bytes:
+    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
+        raise ApiError(
+            413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+        )
+    return upload.read()
+
+
+class HistoryQuery(Schema):
+    model: str = ""
+    start: date | None = None
+    end: date | None = None
+    page: int = 1
+
+
+@router.get(
+    "/predictions", response={200: PredictionPage, 400: ErrorOut, 401: ErrorOut}, auth=TokenOrSession()
+)
+def list_predictions(request: HttpRequest, query: Query[HistoryQuery]) -> PredictionPage:
+    """The caller's predictions, newest first, 20 a page."""
+    if query.page < 1:
+        raise ApiError(400, "invalid_page", "page must be 1 or more")
+    found = history_page(filtered(request.auth, query.model, query.start, query.end), query.page)
+    return PredictionPage(
+        items=[p.summary() for p in found.items], page=found.page, pages=found.pages, total=found.total
+    )
+
+
+def _own(request: HttpRequest, prediction_id: int) -> Prediction:
+    # Someone else's prediction answers exactly like a missing one.
+    return get_object_or_404(Prediction, pk=prediction_id, user=request.auth)
+
+
+@router.get("/predictions/{prediction_id}", response={200: PredictionDetail, 401: ErrorOut, 404: ErrorOut},
+            auth=TokenOrSession(), exclude_none=True)  # fmt: skip
+def get_prediction(request: HttpRequest, prediction_id: int) -> dict:
+    return _own(request, prediction_id).to_dict()
+
+
+@router.delete("/predictions/{prediction_id}", response={204: None, 401: ErrorOut, 404: ErrorOut},
+               auth=TokenOrSession())  # fmt: skip
+def delete_prediction(request: HttpRequest, prediction_id: int) -> tuple[int, None]:
+    services.delete(_own(request, prediction_id))
+    return 204, None
+
+
+@router.get("/predictions/{prediction_id}/image", url_name="prediction_image", auth=TokenOrSession(),
+            response={200: None, 401: ErrorOut, 404: ErrorOut})  # fmt: skip
+def prediction_image(request: HttpRequest, prediction_id: int) -> FileResponse:
+    """The photo as uploaded."""
+    return FileResponse(_own(request, prediction_id).image.open("rb"))
+
+
+@router.get("/predictions/{prediction_id}/thumbnail", url_name="prediction_thumbnail", auth=TokenOrSession(),
+            response={200: None, 401: ErrorOut, 404: ErrorOut})  # fmt: skip
+def prediction_thumbnail(request: HttpRequest, prediction_id: int) -> FileResponse:
+    return FileResponse(_own(request, prediction_id).thumbnail.open("rb"), content_type="image/jpeg")

@@ -1,0 +1,146 @@
+"""Predicting on an upload, and storing the result for a signed-in user."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import uuid
+from dataclasses import dataclass, field
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from museion.accounts.models import User
+from museion.recognition.models import Prediction
+from museion.vision.catalog import Catalog, ModelSpec
+from museion.vision.classify import classify
+from museion.vision.detect import Detection, detect
+from museion.vision.draw import draw
+from museion.vision.errors import (
+    CorruptImage,
+    EmptyImage,
+    ImageError,
+    ImageTooLarge,
+    ModelError,
+    NotAnImage,
+    UnknownModel,
+    UnsupportedFormat,
+)
+from museion.vision.images import Photo, open_photo
+from museion.web.errors import ApiError
+
+log = logging.getLogger("museion.recognition")
+THUMBNAIL_SIZE = (240, 240)
+IMAGE_STATUS = {
+    EmptyImage: 400,
+    CorruptImage: 400,
+    NotAnImage: 415,
+    UnsupportedFormat: 415,
+    ImageTooLarge: 413,
+}
+EXTENSIONS = {
+    "JPEG": "jpg",
+    "MPO": "jpg",
+    "PNG": "png",
+    "WEBP": "webp",
+    "BMP": "bmp",
+    "GIF": "gif",
+    "HEIF": "heic",
+    "AVIF": "avif",
+}
+
+
+@dataclass
+class Outcome:
+    spec: ModelSpec
+    photo: Photo
+    items: list[dict] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        return "predictions" if self.spec.task == "classify" else "detections"
+
+    def to_dict(self) -> dict:
+        return {
+            "model": self.spec.name,
+            "task": self.spec.task,
+            "width": self.photo.width,
+            "height": self.photo.height,
+            self.key: self.items,
+        }
+
+
+def servable_model(name: str) -> ModelSpec:
+    try:
+        spec = Catalog().get(name)
+    except UnknownModel as exc:
+        raise ApiError(400, "unknown_model", str(exc)) from None
+    if spec.task not in ("classify", "detect"):
+        raise ApiError(
+            400, "wrong_task", f"{name!r} is an {spec.task} model; choose a classifier or a detector"
+        )
+    return spec
+
+
+def predict(data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 0.3) -> Outcome:
+    """Run `spec` on the uploaded bytes. Bad images become ApiErrors with their status."""
+    try:
+        photo = open_photo(data, target_size=spec.input.decode_size)
+        if spec.task == "classify":
+            items = [p.to_dict() for p in classify(photo.image, spec, top_k)]
+        else:
+            items = [d.to_dict() for d in detect(photo, spec, threshold)]
+    except ImageError as exc:
+        raise ApiError(IMAGE_STATUS.get(type(exc), 400), exc.code, str(exc)) from None
+    except ModelError as exc:
+        log.error("model %s failed: %s", spec.name, exc)
+        raise ApiError(503, exc.code, str(exc)) from None
+    return Outcome(spec, photo, items)
+
+
+def annotated_data_url(outcome: Outcome, data: bytes) -> str:
+    """The photo with its boxes drawn, as a JPEG data URL."""
+    photo = open_photo(data)  # full resolution: the drawing is for people
+    found = [Detection(d["label"], d["index"], d["score"], tuple(d["box"])) for d in outcome.items]
+    buffer = io.BytesIO()
+    draw(photo.image, found).save(buffer, "JPEG", quality=85)
+    return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+
+
+def store(user: User, outcome: Outcome, data: bytes) -> Prediction:
+    """Keep the upload, a thumbnail and the result. All or nothing: files are
+    removed again if the database write fails."""
+    stem = f"predictions/{user.pk}/{uuid.uuid4().hex}"
+    ext = EXTENSIONS.get(outcome.photo.format or "", "img")
+    saved: list[str] = []
+    try:
+        saved.append(default_storage.save(f"{stem}.{ext}", ContentFile(data)))
+        saved.append(default_storage.save(f"{stem}.thumb.jpg", ContentFile(_thumbnail(outcome.photo))))
+        top = outcome.items[0] if outcome.items else {}
+        with transaction.atomic():
+            return Prediction.objects.create(
+                user=user, model=outcome.spec.name, task=outcome.spec.task,
+                image=saved[0], thumbnail=saved[1], width=outcome.photo.width, height=outcome.photo.height,
+                label=top.get("label", ""), score=top.get("score"), result=outcome.items,
+            )  # fmt: skip
+    except Exception:
+        for name in saved:
+            default_storage.delete(name)
+        raise
+
+
+def _thumbnail(photo: Photo) -> bytes:
+    image = photo.image.copy()
+    image.thumbnail(THUMBNAIL_SIZE)
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=80)
+    return buffer.getvalue()
+
+
+def delete(prediction: Prediction) -> None:
+    names = [prediction.image.name, prediction.thumbnail.name]
+    prediction.delete()
+    # Files go once the row is gone for good, so a rolled-back delete keeps its photo.
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in names if n])

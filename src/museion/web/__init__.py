@@ -1,0 +1,1 @@
+"""The Museion web application: Django project, API and background worker."""

@@ -1,0 +1,74 @@
+"""The JSON API at /api/v1/: one NinjaAPI, one error shape, routers per app."""
+
+from __future__ import annotations
+
+import logging
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+
+from museion import __version__
+from museion.accounts.api import router as auth_router
+from museion.recognition.api import router as recognition_router
+from museion.vision.catalog import Catalog
+from museion.web.errors import ApiError, error_response
+from museion.web.schemas import HealthOut
+
+log = logging.getLogger("museion.web")
+
+api = NinjaAPI(
+    title="Museion",
+    version=__version__,
+    description="Image classification and object detection. Authenticate with a session or "
+    "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
+    urls_namespace="api",
+)
+api.add_router("/auth", auth_router)
+api.add_router("/", recognition_router)
+
+
+@api.get("/health", response=HealthOut, tags=["service"])
+def health(request: HttpRequest) -> HealthOut:
+    return HealthOut(status="ok", version=__version__, models=sorted(Catalog().all()))
+
+
+@api.exception_handler(ApiError)
+def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
+    return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error_response(400, "invalid_request", describe_validation(exc.errors))
+
+
+@api.exception_handler(AuthenticationError)
+def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error_response(401, "unauthorized", "sign in, or send 'Authorization: Bearer <token>'")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error_response(404, "not_found", "not found")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return error_response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    log.exception("unexpected error on %s %s", request.method, request.path)
+    return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+
+
+def describe_validation(errors: list[dict]) -> str:
+    parts = []
+    for error in errors:
+        where = ".".join(
+            str(p) for p in error.get("loc", ()) if p not in ("body", "query", "form", "file", "path")
+        )
+        parts.append(f"{where}: {error.get('msg', 'invalid')}" if where else str(error.get("msg", "invalid")))
+    return "; ".join(parts) or "the request is not valid"

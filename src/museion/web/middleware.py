@@ -1,0 +1,53 @@
+"""Guards in front of the API: body size (413) and CORS.
+
+Both act before Django parses a body, so an oversized upload is refused
+without being read or written anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+
+from museion.web.errors import error_response, is_api
+
+CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
+CORS_HEADERS = "Authorization, Content-Type, X-CSRFToken"
+MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the other form fields
+
+
+class ApiGuardMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not is_api(request.path):
+            return self.get_response(request)
+        origin = request.headers.get("Origin")
+        allowed = origin if origin and origin in settings.CORS_ORIGINS else None
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            response = HttpResponse(status=204 if allowed else 403)
+        else:
+            response = self._refuse_oversized(request) or self.get_response(request)
+        if allowed:
+            response["Access-Control-Allow-Origin"] = allowed
+            response["Access-Control-Allow-Methods"] = CORS_METHODS
+            response["Access-Control-Allow-Headers"] = CORS_HEADERS
+            response["Access-Control-Max-Age"] = "600"
+        response.setdefault("Vary", "Origin")
+        return response
+
+    @staticmethod
+    def _refuse_oversized(request: HttpRequest) -> HttpResponse | None:
+        try:
+            length = int(request.headers.get("Content-Length") or 0)
+        except ValueError:
+            return error_response(400, "bad_request", "Content-Length is not a number")
+        limit = settings.MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD
+        if length > limit:
+            return error_response(
+                413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
+            )
+        return None

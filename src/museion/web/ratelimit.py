@@ -1,0 +1,45 @@
+"""Fixed-window request counting in the Django cache, per user and per IP."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest
+
+from museion.web.errors import ApiError
+
+
+def client_ip(request: HttpRequest) -> str:
+    # Behind a proxy, the proxy sets REMOTE_ADDR correctly (see deploy/nginx);
+    # X-Forwarded-For is not trusted, since any client can write it.
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def hit(scope: str, ident: str, rate: tuple[int, int]) -> None:
+    """Count one request; raise a 429 ApiError past `rate` (count, seconds)."""
+    count, seconds = rate
+    if count <= 0:
+        return
+    window = int(time.time() // seconds)
+    key = f"rl:{scope}:{ident}:{window}"
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        used = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=seconds + 1)
+        used = 1
+    if used > count:
+        retry = seconds - int(time.time()) % seconds
+        raise ApiError(
+            429, "rate_limited", f"too many requests; try again in {retry} s", {"Retry-After": str(retry)}
+        )
+
+
+def limit_request(request: HttpRequest, scope: str) -> None:
+    """Apply the per-user limit to signed-in callers and the per-IP limit to everyone."""
+    user = getattr(request, "museion_user", None)
+    if user is not None:
+        hit(scope, f"user:{user.pk}", settings.RATE_LIMIT_USER)
+    hit(scope, f"ip:{client_ip(request)}", settings.RATE_LIMIT_IP)

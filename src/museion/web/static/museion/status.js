@@ -1,0 +1,18 @@
+// Footer indicator: asks the health endpoint every 15 s and says online / offline.
+(function () {
+  const el = document.getElementById("status");
+  if (!el) return;
+  async function check() {
+    try {
+      const r = await fetch(el.dataset.health, { cache: "no-store" });
+      const ok = r.ok && (await r.json()).status === "ok";
+      el.className = "status " + (ok ? "online" : "offline");
+      el.textContent = ok ? "online" : "offline";
+    } catch (e) {
+      el.className = "status offline";
+      el.textContent = "offline";
+    }
+  }
+  check();
+  setInterval(check, 15000);
+})();

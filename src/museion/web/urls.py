@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.urls import include, path, re_path
+
+from museion.web import views
+from museion.web.api import api
+
+urlpatterns = [
+    path("api/v1/", api.urls),
+    re_path(r"^api/", views.api_not_found),
+    path("", include("museion.accounts.urls")),
+    path("", include("museion.recognition.urls")),
+]
+
+handler404 = "museion.web.views.not_found"
+handler500 = "museion.web.views.server_error"
