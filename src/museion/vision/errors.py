@@ -7,11 +7,12 @@
     │   ├── CorruptImage      truncated or damaged data
     │   ├── UnsupportedFormat an image, but in a format Museion does not accept
     │   └── ImageTooLarge     over the byte or pixel limit
-    └── ModelError            a model that cannot be found, fetched or run
-        ├── UnknownModel
-        ├── WrongTask         a detector asked to classify, say
-        ├── ModelUnavailable  not cached, not in a mirror, download failed
-        └── InvalidModel      a file that is not a usable ONNX model
+    ├── ModelError            a model that cannot be found, fetched or run
+    │   ├── UnknownModel
+    │   ├── ModelUnavailable  not cached, not in a mirror, download failed
+    │   ├── InvalidModel      a file that is not a usable ONNX model
+    │   └── WrongTask         a detector asked to classify, say
+    └── VideoError            a file that cannot be read as a video
 
 Every error carries a `code` (stable, for APIs) and a message written for the
 person who supplied the input.
@@ -70,3 +71,9 @@ class InvalidModel(ModelError):
 
 class WrongTask(ModelError):
     code = "wrong_task"
+
+
+class VideoError(VisionError):
+    """A file that cannot be read as a video: not one, damaged, or too long."""
+
+    code = "bad_video"
