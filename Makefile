@@ -6,14 +6,21 @@ BIN := $(VENV)/bin
 SHARED ?= $(abspath ../shared)
 export MUSEION_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models),$(SHARED)/models,)
 
-.PHONY: run test install dev lint format bench clean
+.PHONY: run test install dev lint format bench browser clean
 
 run: $(VENV)/.installed
-	$(BIN)/museion models list
-	$(BIN)/museion --help
+	$(BIN)/museion serve
 
-test: $(VENV)/.installed-dev lint
+test: $(VENV)/.installed-dev browser lint
 	$(BIN)/pytest
+
+# The browser test drives Debian's chromium (never a downloaded browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		echo "installing Debian's chromium for the browser test"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium \
+		|| echo "WARNING: could not install chromium; the browser test will be skipped"; }
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests benchmarks
@@ -25,6 +32,7 @@ format: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/inference.py
+	$(BIN)/python benchmarks/serve.py
 
 install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
