@@ -174,6 +174,10 @@ DEFAULT_CLASSIFIER = IMAGENET_MOBILENETV2.name
 DEFAULT_DETECTOR = COCO_YOLOX_NANO.name
 
 
+# Parsed registry.json, keyed by (path, mtime, size): re-read only when it changes.
+_registry_cache: dict[tuple[str, int, int], dict[str, ModelSpec]] = {}
+
+
 class Catalog:
     """The built-in models plus those imported into `model_dir`."""
 
@@ -186,12 +190,21 @@ class Catalog:
 
     def imported(self) -> dict[str, ModelSpec]:
         try:
-            raw = json.loads(self.registry_path.read_text("utf-8"))
+            stat = self.registry_path.stat()
         except FileNotFoundError:
             return {}
-        except (OSError, ValueError) as exc:
+        key = (str(self.registry_path), stat.st_mtime_ns, stat.st_size)
+        if key not in _registry_cache:
+            _registry_cache.clear()
+            _registry_cache[key] = self._read()
+        return _registry_cache[key]
+
+    def _read(self) -> dict[str, ModelSpec]:
+        try:
+            raw = json.loads(self.registry_path.read_text("utf-8"))
+            return {name: ModelSpec.from_dict(entry) for name, entry in raw.items()}
+        except (OSError, ValueError, TypeError, KeyError) as exc:
             raise InvalidModel(f"cannot read the model registry {self.registry_path}: {exc}") from None
-        return {name: ModelSpec.from_dict(entry) for name, entry in raw.items()}
 
     def all(self) -> dict[str, ModelSpec]:
         return {**BUILTIN, **self.imported()}

@@ -21,7 +21,7 @@ from museion.vision.fetch import ModelFile, fetch
 
 EMBEDDING_OUTPUT = "embedding"
 
-_sessions: dict[tuple[str, str, int], Model] = {}
+_sessions: dict[tuple[str, str, int], Model] = {}  # (name, file, threads)
 _lock = threading.Lock()
 
 
@@ -38,12 +38,15 @@ class Model:
 def load_model(model: str | ModelSpec, *, progress: bool = False) -> Model:
     """The shared session for `model` (a catalog name or a spec), creating it once."""
     spec = model if isinstance(model, ModelSpec) else Catalog().get(model)
-    threads = settings().threads
+    key = (spec.name, spec.file, settings().threads)
+    cached = _sessions.get(key)
+    if cached is not None and cached.spec == spec:
+        return cached  # the hot path: no file lookups once a session exists
     file = fetch(spec, progress=progress)
-    key = (spec.name, str(file.path), threads)
     with _lock:
-        if key not in _sessions:
-            _sessions[key] = Model(spec, file, _session(spec, file, threads))
+        cached = _sessions.get(key)
+        if cached is None or cached.spec != spec:
+            _sessions[key] = Model(spec, file, _session(spec, file, key[2]))
         return _sessions[key]
 
 
