@@ -1,0 +1,103 @@
+"""Turning a clean photo of an object into what a visitor's phone might see.
+
+A visitor stands further away or off to the side, the room is darker or
+warmer, the phone shakes, a lamp glares on the varnish, someone walks in
+front. Each `visitor_view` applies a random mix of these, so a head trained
+on the results recognises the work in the room, not only in the clip.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
+
+
+def visitor_views(image: Image.Image, count: int, seed: int) -> list[Image.Image]:
+    """`count` random visitor-like views of `image`, the same for the same seed."""
+    rng = np.random.default_rng(seed)
+    return [visitor_view(image, rng) for _ in range(count)]
+
+
+def visitor_view(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    view = image.convert("RGB")
+    view.thumbnail((320, 320), Image.Resampling.BILINEAR)
+    if rng.random() < 0.7:
+        view = tilt(view, rng)
+    if rng.random() < 0.6:
+        view = step_back(view, rng)
+    view = relight(view, rng)
+    if rng.random() < 0.4:
+        view = view.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 2.0))))
+    if rng.random() < 0.3:
+        view = glare(view, rng)
+    if rng.random() < 0.3:
+        view = occlude(view, rng)
+    return view
+
+
+def tilt(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Seen from off to the side and with the phone turned a little."""
+    w, h = image.size
+    dx, dy = w * rng.uniform(0, 0.12, 4), h * rng.uniform(0, 0.12, 4)
+    # PIL's QUAD takes the source corners as upper-left, lower-left, lower-right, upper-right.
+    corners = [(dx[0], dy[0]), (dx[3], h - dy[3]), (w - dx[2], h - dy[2]), (w - dx[1], dy[1])]
+    warped = image.transform(image.size, Image.Transform.QUAD, _flat(corners), Image.Resampling.BILINEAR)
+    return warped.rotate(float(rng.uniform(-12, 12)), Image.Resampling.BILINEAR, fillcolor=_wall(rng))
+
+
+def step_back(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """The object smaller, somewhere on a wall-like background."""
+    scale = rng.uniform(0.5, 0.85)
+    w, h = image.size
+    small = image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BILINEAR)
+    canvas = _background((w, h), rng)
+    x, y = int(rng.uniform(0, w - small.width + 1)), int(rng.uniform(0, h - small.height + 1))
+    canvas.paste(small, (x, y))
+    return canvas
+
+
+def relight(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Brighter or darker, more or less contrast, warmer or cooler light."""
+    image = ImageEnhance.Brightness(image).enhance(float(rng.uniform(0.55, 1.35)))
+    image = ImageEnhance.Contrast(image).enhance(float(rng.uniform(0.7, 1.25)))
+    warmth = rng.uniform(-0.15, 0.15)
+    pixels = np.asarray(image, np.float32) * np.array([1 + warmth, 1, 1 - warmth], np.float32)
+    return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+
+
+def glare(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """A soft white highlight, as a lamp reflected on glass or varnish."""
+    w, h = image.size
+    cx, cy, radius = rng.uniform(0, w), rng.uniform(0, h), rng.uniform(0.15, 0.4) * min(w, h)
+    ys, xs = np.mgrid[0:h, 0:w]
+    falloff = np.clip(1 - np.hypot(xs - cx, ys - cy) / radius, 0, 1) ** 2 * rng.uniform(0.5, 0.9)
+    pixels = np.asarray(image, np.float32)
+    pixels = pixels + (255 - pixels) * falloff[..., None]
+    return Image.fromarray(pixels.astype(np.uint8))
+
+
+def occlude(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Someone's head or shoulder in front of part of the work."""
+    image = image.copy()
+    w, h = image.size
+    bw, bh = rng.uniform(0.2, 0.4) * w, rng.uniform(0.3, 0.6) * h
+    x = rng.choice([rng.uniform(-bw / 2, w * 0.2), rng.uniform(w * 0.6, w - bw / 2)])
+    y = rng.uniform(h * 0.4, h - bh / 3)
+    shade = tuple(int(v) for v in rng.integers(10, 90, 3))
+    ImageDraw.Draw(image).ellipse((x, y, x + bw, y + bh * 2), fill=shade)
+    return image
+
+
+def _background(size: tuple[int, int], rng: np.random.Generator) -> Image.Image:
+    top, bottom = rng.integers(60, 235, 3), rng.integers(60, 235, 3)
+    ramp = np.linspace(0, 1, size[1], dtype=np.float32)[:, None, None]
+    pixels = top * (1 - ramp) + bottom * ramp + rng.normal(0, 6, (size[1], 1, 3))
+    return Image.fromarray(np.clip(np.broadcast_to(pixels, (size[1], size[0], 3)), 0, 255).astype(np.uint8))
+
+
+def _wall(rng: np.random.Generator) -> tuple[int, int, int]:
+    return tuple(int(v) for v in rng.integers(60, 235, 3))  # type: ignore[return-value]
+
+
+def _flat(points: list[tuple[float, float]]) -> tuple[float, ...]:
+    return tuple(v for point in points for v in point)
