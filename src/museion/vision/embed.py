@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from museion.vision.catalog import DEFAULT_CLASSIFIER, ModelSpec
+from museion.vision.catalog import DEFAULT_CLASSIFIER, InputSpec, ModelSpec
 from museion.vision.images import ImageSource, open_photo
 from museion.vision.preprocess import prepare
 from museion.vision.runtime import EMBEDDING_OUTPUT, Model, load_model_for
@@ -18,15 +18,20 @@ def embed(
     images: Iterable[ImageSource],
     model: str | ModelSpec = DEFAULT_CLASSIFIER,
     batch_size: int = BATCH_SIZE,
+    input: InputSpec | None = None,
 ) -> np.ndarray:
-    """Embeddings of `images`, float32 [N, D], each row of unit length."""
+    """Embeddings of `images`, float32 [N, D], each row of unit length.
+
+    `input` overrides how pictures are resized and cropped (not the tensor
+    layout), for recognizers that frame pictures differently from the backbone.
+    """
     loaded = load_model_for("embed", model)
-    spec = loaded.spec
+    spec = input or loaded.spec.input
     rows: list[np.ndarray] = []
     pending: list[np.ndarray] = []
     for image in images:
-        photo = open_photo(image, target_size=spec.input.decode_size)
-        pending.append(prepare(photo.image, spec.input).tensor)
+        photo = open_photo(image, target_size=spec.decode_size)
+        pending.append(prepare(photo.image, spec).tensor)
         if len(pending) == batch_size:
             rows.append(embed_tensors(loaded, np.stack(pending)))
             pending = []
