@@ -1,41 +1,22 @@
 from __future__ import annotations
 
-import io
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import numpy as np
 import pytest
 from PIL import Image
 
 from museion.vision.errors import VideoError
 from museion.vision.video import extract_frames, probe
-
-
-def render_clip(picture: Image.Image, seconds: float, rate: int = 24, codec: str = "libx264") -> bytes:
-    """A clip that pans slowly over `picture`, as a phone walking past an object would film it."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
-        stream = container.add_stream(codec, rate=rate)
-        stream.width, stream.height, stream.pix_fmt = 320, 240, "yuv420p"
-        stream.time_base = Fraction(1, rate)
-        base = picture.resize((400, 300))
-        for i in range(int(seconds * rate)):
-            shift = int(80 * i / (seconds * rate))
-            frame = av.VideoFrame.from_image(base.crop((shift, 30, shift + 320, 270)))
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
-    return buffer.getvalue()
+from tests.media import render_clip
 
 
 def test_it_samples_frames_at_the_asked_rate(images: Path) -> None:
     clip = render_clip(Image.open(images / "parrot.jpg").convert("RGB"), seconds=4)
     frames = list(extract_frames(clip, fps=2))
     assert [f.time for f in frames] == pytest.approx([0, 0.5, 1, 1.5, 2, 2.5, 3, 3.5], abs=0.05)
-    assert all(f.image.size == (320, 240) and f.image.mode == "RGB" for f in frames)
+    assert all(f.image.size == (320, 240) for f in frames)
+    assert all(f.image.mode == "RGB" for f in frames)
     assert len(list(extract_frames(clip, fps=0.5))) == 2
 
 
