@@ -22,15 +22,18 @@ T = TypeVar("T")
 IMAGES = click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
 
 
-def each_good(paths: tuple[str, ...], work: Callable[[str], T]) -> Iterator[tuple[str, T]]:
-    """Run `work` on each path, reporting bad inputs and carrying on; exit 3 if any was bad."""
-    bad = 0
+def each_good(paths: tuple[str, ...], work: Callable[[str], T], bad: list[str]) -> Iterator[tuple[str, T]]:
+    """Run `work` on each path, reporting bad inputs (added to `bad`) and carrying on."""
     for path in paths:
         try:
             yield path, work(path)
         except ImageError as exc:
-            bad += 1
+            bad.append(path)
             report_bad_input(path, exc)
+
+
+def exit_if_bad(bad: list[str]) -> None:
+    """Exit 3 once every result is out, if any input was bad."""
     if bad:
         raise SystemExit(EXIT_BAD_INPUT)
 
@@ -43,8 +46,8 @@ def each_good(paths: tuple[str, ...], work: Callable[[str], T]) -> Iterator[tupl
 def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool) -> None:
     """Say what each image shows, with probabilities."""
     load_model_for("classify", model, progress=True)
-    results = []
-    for path, predictions in each_good(images, lambda p: classify_image(p, model, top_k)):
+    results, bad = [], []
+    for path, predictions in each_good(images, lambda p: classify_image(p, model, top_k), bad):
         results.append({"image": path, "model": model, "predictions": [p.to_dict() for p in predictions]})
         if not as_json:
             click.echo(path)
@@ -52,6 +55,7 @@ def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool) -> 
                 click.echo(f"  {p.score:7.2%}  {p.label}")
     if as_json:
         emit_json(results)
+    exit_if_bad(bad)
 
 
 @click.command()
@@ -63,7 +67,7 @@ def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool) -> 
 def detect(images: tuple[str, ...], model: str, threshold: float, out: Path | None, as_json: bool) -> None:
     """Find objects in each image and give their boxes."""
     spec = load_model_for("detect", model, progress=True).spec
-    results, written = [], set()
+    results, written, bad = [], set(), []
 
     def work(path: str) -> dict:
         # With --out the picture is decoded in full, since the drawing needs every pixel.
@@ -74,12 +78,13 @@ def detect(images: tuple[str, ...], model: str, threshold: float, out: Path | No
         return {"image": path, "model": model, "width": photo.width, "height": photo.height,
                 "detections": [d.to_dict() for d in found]}  # fmt: skip
 
-    for _path, result in each_good(images, work):
+    for _path, result in each_good(images, work, bad):
         results.append(result)
         if not as_json:
             _print_detections(result)
     if as_json:
         emit_json(results)
+    exit_if_bad(bad)
 
 
 def _print_detections(result: dict) -> None:
@@ -91,11 +96,15 @@ def _print_detections(result: dict) -> None:
 
 
 def _write_annotated(out: Path, source: str, image: object, found: list[Detection], taken: set[Path]) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
     stem = Path(source).stem
     target, n = out / f"{stem}.jpg", 1
     while target in taken:
         n += 1
         target = out / f"{stem}-{n}.jpg"
-    draw(image, found).save(target, quality=90)  # type: ignore[arg-type]
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        draw(image, found).save(target, quality=90)  # type: ignore[arg-type]
+    except OSError as exc:
+        # The output folder, not the input, is at fault: stop with exit code 1.
+        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from None
     return target

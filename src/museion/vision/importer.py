@@ -74,6 +74,9 @@ def import_model(
 def _check_name(name: str) -> None:
     if name in BUILTIN:
         raise InvalidModel(f"{name!r} is a built-in model name; choose another")
+    if any(f"{name}.onnx" == m.file for m in BUILTIN.values()):
+        # Its file would replace the built-in model's cached copy.
+        raise InvalidModel(f"{name!r} is the file name of a built-in model; choose another")
     if not name or not all(c.isalnum() or c in "-_." for c in name) or name.startswith("."):
         raise InvalidModel("a model name may hold only letters, digits, '-', '_' and '.'")
 
@@ -106,16 +109,16 @@ def _install(path: Path, spec: ModelSpec) -> None:
     target = model_dir / spec.file
     tmp = target.with_suffix(".onnx.tmp")
     shutil.copyfile(path, tmp)
-    tmp.replace(target)
-    catalog = Catalog(model_dir)
-    catalog.add(spec)
-    clear_sessions()
+    # Tried from the temporary copy, so a refused model leaves an earlier import of the name intact.
     try:
-        _smoke_test(load_model(spec))
+        _smoke_test(load_model(replace(spec, file=tmp.name)))
     except Exception as exc:
-        catalog.discard(spec.name)
-        target.unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise InvalidModel(f"the model does not run with these input options: {exc}") from None
+    finally:
+        clear_sessions()
+    tmp.replace(target)
+    Catalog(model_dir).add(spec)
 
 
 def _smoke_test(model: Model) -> None:

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from museion.cli import cli
+from tests.media import make_dataset
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    images = Path(__file__).resolve().parents[2].parent / "shared" / "images"
+    return make_dataset(tmp_path_factory.mktemp("ds"), images, ["owl.jpg", "parrot.jpg", "sunflower.bmp"], 2)
+
+
+@pytest.fixture(scope="module")
+def bundle(dataset: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("out") / "album.zip"
+    result = CliRunner().invoke(cli, ["train", str(dataset), "--out", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads(result.stdout)
+    assert metrics["classes"] == ["owl", "parrot", "sunflower"]
+    assert metrics["export_check"]["ok"] is True
+    return out
+
+
+def test_train_prints_readable_metrics(dataset: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["train", str(dataset), "--out", str(tmp_path / "b.zip"), "--fps", "1"])
+    assert result.exit_code == 0, result.output
+    assert "3 classes" in result.stdout
+    assert "validation accuracy" in result.stdout
+    assert (tmp_path / "b.zip").is_file()
+
+
+def test_predict_gives_labels_and_unknown(bundle: Path, images: Path) -> None:
+    args = ["predict", "--bundle", str(bundle), "--json", str(images / "owl.jpg"), str(images / "pets.jpg")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    owl, pets = json.loads(result.stdout)
+    assert owl["image"].endswith("owl.jpg")
+    assert owl["unknown"] is False
+    assert owl["predictions"][0]["label"] == "owl"
+    assert set(owl["predictions"][0]) == {"label", "score"}
+    assert pets["unknown"] is True
+
+
+def test_predict_reports_a_bad_file_and_goes_on(bundle: Path, images: Path, videos: Path) -> None:
+    args = ["predict", "--bundle", str(bundle), str(videos / "not_a_video.mp4"), str(images / "parrot.jpg")]
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 3
+    assert "not an image" in result.stderr
+    assert "parrot" in result.stdout
+
+
+def test_train_needs_two_classes(tmp_path: Path, images: Path) -> None:
+    make_dataset(tmp_path / "one", images, ["owl.jpg"], 1)
+    result = CliRunner().invoke(cli, ["train", str(tmp_path / "one"), "--out", str(tmp_path / "x.zip")])
+    assert result.exit_code == 1
+    assert "at least two class folders" in result.stderr
+    assert not (tmp_path / "x.zip").exists()
+
+
+def test_predict_refuses_a_file_that_is_not_a_bundle(images: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["predict", "--bundle", str(images / "owl.jpg"), str(images / "owl.jpg")]
+    )
+    assert result.exit_code == 1
+    assert "not a Museion bundle" in result.stderr
+    assert "Traceback" not in result.output
