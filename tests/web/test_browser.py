@@ -1,0 +1,249 @@
+"""The pages in a real browser: Debian's Chromium, driven by Playwright, against the live server.
+
+Playwright never downloads a browser here: it launches /usr/bin/chromium, and
+the module is skipped, saying so, where that is not installed. Set
+MUSEION_SCREENSHOTS to a folder to keep screenshots of the predict page.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from tests.web.conftest import PASSWORD  # noqa: E402
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+PREDICT_TIMEOUT_MS = 60_000
+SHOTS = os.environ.get("MUSEION_SCREENSHOTS")
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API keeps an asyncio loop running in this thread, which makes
+    Django refuse ORM calls here (database teardown included) unless told otherwise."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="module")
+def browser(allow_orm_beside_playwright: None) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+def open_page(browser: Browser, live_server, options: dict) -> Page:
+    context = browser.new_context(base_url=live_server.url, **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def page(browser: Browser, live_server) -> Iterator[Page]:
+    page = open_page(browser, live_server, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server) -> Iterator[Page]:
+    page = open_page(browser, live_server, PHONE)
+    yield page
+    page.context.close()
+
+
+def sign_up(page: Page) -> str:
+    email = f"browser-{uuid.uuid4().hex[:8]}@example.org"
+    page.goto("/signup/")
+    page.fill("#id_email", email)
+    page.fill("#id_password", PASSWORD)
+    page.click("main form button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/predict/$"))
+    return email
+
+
+def upload(page: Page, path: Path | str) -> dict:
+    """Choose `path` in the file input; the API's answer."""
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as answer:
+        page.set_input_files("#file", str(path))
+    return answer.value.json()
+
+
+def screenshot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+
+
+def test_predict_stores_history(page: Page, images: Path) -> None:
+    email = sign_up(page)
+    expect(page.locator("header")).to_contain_text(email)
+    upload(page, images / "parrot.jpg")
+    expect(page.locator("#answer .bars li")).to_have_count(5)
+    expect(page.locator("#answer")).to_contain_text("macaw")
+    expect(page.locator("#answer")).to_contain_text("%")
+    expect(page.locator("#photo")).to_be_visible()
+    expect(page.locator("#progress")).to_be_hidden()
+    expect(page.locator("#message")).to_be_empty()
+    screenshot(page, "predict.png")
+
+    page.goto("/history/")
+    expect(page.locator("tbody tr", has_text="macaw")).to_have_count(1)
+
+
+def test_footer_says_online(page: Page) -> None:
+    page.goto("/")
+    expect(page.locator("#status")).to_have_text("online")
+    expect(page.locator("#status")).to_have_class(re.compile(r"\bonline\b"))
+
+
+def test_large_photo_is_shrunk_and_turned_upright(page: Page, tmp_path: Path) -> None:
+    # Stored 2400x1200 with EXIF orientation 6 (turn 90° clockwise): upright it is 1200x2400.
+    path = tmp_path / "sideways.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    Image.new("RGB", (2400, 1200), (40, 120, 200)).save(path, "JPEG", exif=exif)
+    page.goto("/predict/")
+    answer = upload(page, path)
+    assert (answer["width"], answer["height"]) == (800, 1600)
+    expect(page.locator("#answer .bars li")).to_have_count(5)
+
+
+def test_server_error_is_shown_as_a_sentence(page: Page, tmp_path: Path) -> None:
+    path = tmp_path / "notes.txt"
+    path.write_text("not a photo at all\n")
+    page.goto("/predict/")
+    page.set_input_files("#file", str(path))
+    expect(page.locator("#message")).to_have_text(re.compile(r"^The file is not an image"))
+    expect(page.locator("#answer")).to_be_empty()
+    expect(page.locator("#progress")).to_be_hidden()
+
+
+def test_detector_draws_labelled_boxes(page: Page, images: Path) -> None:
+    page.goto("/predict/")
+    upload(page, images / "kite_and_cold.jpg")
+    expect(page.locator("#answer .bars li")).to_have_count(5)
+    # Another model predicts again on the same photo.
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as info:
+        page.select_option("#model", "coco-yolox-nano")
+    answer = info.value.json()
+    assert answer["task"] == "detect"
+    assert answer["detections"]
+    found = page.locator("#answer .found li")
+    expect(found).to_have_count(len(answer["detections"]))
+    expect(page.locator("#answer")).to_contain_text(answer["detections"][0]["label"])
+    assert painted_pixels(page, "#photo-boxes") > 0
+    screenshot(page, "predict-detect.png")
+
+
+def test_drop_a_photo_on_the_dropzone(page: Page, images: Path) -> None:
+    page.goto("/predict/")
+    data = base64.b64encode((images / "parrot.jpg").read_bytes()).decode()
+    transfer = page.evaluate_handle(
+        """b64 => { const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0)), t = new DataTransfer();
+             t.items.add(new File([bytes], "parrot.jpg", {type: "image/jpeg"}));
+             return t; }""",
+        data,
+    )
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS):
+        page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
+    expect(page.locator("#answer")).to_contain_text("macaw")
+
+
+def test_occlude_and_predict_again_on_a_phone(phone: Page, images: Path) -> None:
+    phone.goto("/predict/")
+    first = upload(phone, images / "parrot.jpg")
+    expect(phone.locator("#answer")).to_contain_text("macaw")
+    phone.click("#occlude")
+    paint = phone.locator("#paint")
+    expect(paint).to_be_visible()
+    scribble(phone, settled_box(phone, "#paint"))
+    with phone.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as again:
+        phone.click("#again")
+    second = again.value.json()
+    expect(phone.locator("#occluded-answer .bars li")).to_have_count(5)
+    # Both answers stay on the page, and the occluded photo really was painted on.
+    expect(phone.locator("#answer")).to_contain_text("macaw")
+    assert score_of(second, "macaw") < score_of(first, "macaw")
+    assert no_horizontal_scroll(phone)
+    screenshot(phone, "predict-phone.png")
+
+
+def scribble(page: Page, box: dict) -> None:
+    """Paint thick strokes across the middle of the picture."""
+    page.fill("#brush", "80")
+    for row in range(2, 9):
+        y = box["y"] + box["height"] * row / 10
+        page.mouse.move(box["x"] + 2, y)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] - 2, y, steps=8)
+        page.mouse.up()
+
+
+def settled_box(page: Page, selector: str) -> dict:
+    """The element's box once the page has stopped (smooth-)scrolling to it."""
+    page.locator(selector).scroll_into_view_if_needed()
+    page.wait_for_function(
+        """s => new Promise(done => { let last = null, same = 0;
+             const tick = () => { const top = document.querySelector(s).getBoundingClientRect().top;
+               same = top === last ? same + 1 : 0; last = top;
+               same >= 5 ? done(true) : requestAnimationFrame(tick); };
+             tick(); })""",
+        arg=selector,
+    )
+    return page.locator(selector).bounding_box()
+
+
+def score_of(answer: dict, label: str) -> float:
+    return next((p["score"] for p in answer["predictions"] if p["label"] == label), 0.0)
+
+
+def painted_pixels(page: Page, selector: str) -> int:
+    return page.eval_on_selector(
+        selector,
+        """c => { const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) n++; return n; }""",
+    )
+
+
+def no_horizontal_scroll(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
