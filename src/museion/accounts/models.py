@@ -70,3 +70,59 @@ class ApiToken(models.Model):
             # Written at most once a minute, so busy API clients do not write on every call.
             cls.objects.filter(pk=token.pk).update(last_used=now)
         return token.user
+
+
+class Role(models.TextChoices):
+    OWNER = "owner", "Owner"  # everything, members included
+    EDITOR = "editor", "Editor"  # albums, media, training
+    VIEWER = "viewer", "Viewer"  # read and predict
+
+
+# What each role may do; a role includes everything of the roles below it.
+ROLE_RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.OWNER: 3}
+
+
+class Workspace(models.Model):
+    name = models.CharField(max_length=100)
+    personal = models.BooleanField(default=False)
+    created = models.DateTimeField(default=timezone.now)
+    members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def role_of(self, user: User) -> Role | None:
+        membership = self.memberships.filter(user=user).first()
+        return Role(membership.role) if membership else None
+
+    def allows(self, user: User, needed: Role) -> bool:
+        role = self.role_of(user)
+        return role is not None and ROLE_RANK[role] >= ROLE_RANK[needed]
+
+
+class Membership(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")]
+
+
+class Invitation(models.Model):
+    """An invitation for an email with no account yet; it becomes a membership at sign-up."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "email"], name="one_invitation_per_email")
+        ]

@@ -8,6 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from museion.accounts.models import User
+from museion.accounts.workspaces import accept_invitations, personal_workspace
 
 
 class SignupError(ValueError):
@@ -31,6 +32,9 @@ def sign_up(email: str, password: str) -> User:
         with transaction.atomic():
             if User.objects.filter(email__iexact=email).exists():
                 raise SignupError("email", "an account with this email already exists")
-            return User.objects.create_user(email=email, password=password)
+            user = User.objects.create_user(email=email, password=password)
+            personal_workspace(user)
+            accept_invitations(user)
+            return user
     except IntegrityError:
         raise SignupError("email", "an account with this email already exists") from None

@@ -10,6 +10,8 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from museion import __version__
 from museion.accounts.api import router as auth_router
+from museion.albums.api import public as visitor_router
+from museion.albums.api import router as albums_router
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
 from museion.web.errors import ApiError, error_response
@@ -26,6 +28,8 @@ api = NinjaAPI(
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
+api.add_router("/", albums_router)
+api.add_router("/", visitor_router)
 
 
 @api.get("/health", response=HealthOut, tags=["service"])

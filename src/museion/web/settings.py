@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "museion.web",
     "museion.accounts",
     "museion.recognition",
+    "museion.albums",
 ]
 
 MIDDLEWARE = [
@@ -147,6 +148,7 @@ CACHES = {
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{HOME / 'broker.sqlite3'}")
+CELERY_TASK_DEFAULT_QUEUE = "default"  # workers consume default, train and video
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

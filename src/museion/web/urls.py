@@ -10,6 +10,7 @@ urlpatterns = [
     re_path(r"^api/", views.api_not_found),
     path("", include("museion.accounts.urls")),
     path("", include("museion.recognition.urls")),
+    path("", include("museion.albums.urls")),
 ]
 
 handler404 = "museion.web.views.not_found"

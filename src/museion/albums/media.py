@@ -1,0 +1,193 @@
+"""Adding pictures to a class: photos, zips of photos, and videos (frames come later, in a job).
+
+Each upload is judged by its content, never its name. A bad file is refused
+with its reason; in a zip, bad entries are listed and the good ones go in.
+"""
+
+from __future__ import annotations
+
+import io
+import stat
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from museion.albums.models import AlbumClass, Job, MediaItem, SourceVideo
+from museion.vision.errors import ImageError, VideoError
+from museion.vision.images import open_photo, sniff
+from museion.vision.video import probe
+
+MAX_ZIP_ENTRIES = 2_000
+MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
+MAX_VIDEO_SECONDS = 10 * 60
+VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
+
+
+class MediaError(ValueError):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclass
+class Added:
+    items: list[MediaItem] = field(default_factory=list)
+    job: Job | None = None
+    problems: list[dict] = field(default_factory=list)
+
+
+def safe_name(name: str) -> str:
+    """A display name from a client's file name: no folders, no control characters, not too long."""
+    base = PurePosixPath(name.replace("\\", "/")).name
+    cleaned = "".join(c for c in base if c.isprintable() and c not in "\x00/")
+    return cleaned[-120:] or "upload"
+
+
+def kind_of(data: bytes) -> str | None:
+    if sniff(data) is not None:
+        return "image"
+    if data[:4] in (b"PK\x03\x04", b"PK\x05\x06"):
+        return "zip"
+    if data[4:8] in VIDEO_BRANDS or data[:4] == b"\x1a\x45\xdf\xa3" or data[:4] == b"RIFF":
+        return "video"  # MP4/MOV, Matroska/WebM, AVI
+    return None
+
+
+def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
+    kind = kind_of(data)
+    if kind == "image":
+        return Added(items=[add_photo(album_class, name, data)])
+    if kind == "zip":
+        return add_zip(album_class, data)
+    if kind == "video":
+        return add_video(album_class, name, data)
+    if not data:
+        raise MediaError(400, "empty_file", "the file is empty")
+    raise MediaError(
+        415, "unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)"
+    )
+
+
+def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
+    try:
+        photo = open_photo(data)
+    except ImageError as exc:
+        status = (
+            413
+            if exc.code == "image_too_large"
+            else 415
+            if exc.code in ("not_an_image", "unsupported_format")
+            else 400
+        )
+        raise MediaError(status, exc.code, str(exc)) from None
+    return save_picture(album_class, safe_name(name), data, photo.width, photo.height, ext=_ext(photo.format))
+
+
+def save_picture(
+    album_class: AlbumClass,
+    name: str,
+    data: bytes,
+    width: int,
+    height: int,
+    *,
+    ext: str = "jpg",
+    source: SourceVideo | None = None,
+    time: float = 0.0,
+) -> MediaItem:
+    """Store the file, then the row; a failed row write removes the file again."""
+    path = default_storage.save(f"albums/{album_class.album_id}/{uuid.uuid4().hex}.{ext}", ContentFile(data))
+    try:
+        return MediaItem.objects.create(
+            album_class=album_class,
+            file=path,
+            name=name,
+            width=width,
+            height=height,
+            source=source,
+            time=time,
+        )
+    except Exception:
+        default_storage.delete(path)
+        raise
+
+
+def _ext(fmt: str | None) -> str:
+    return {"JPEG": "jpg", "MPO": "jpg", "PNG": "png", "WEBP": "webp", "HEIF": "heic", "AVIF": "avif"}.get(
+        fmt or "", "img"
+    )
+
+
+def add_zip(album_class: AlbumClass, data: bytes) -> Added:
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        entries = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise MediaError(400, "bad_zip", f"the zip file is damaged: {exc}") from None
+    if len(entries) > MAX_ZIP_ENTRIES:
+        raise MediaError(
+            413, "zip_too_large", f"the zip holds {len(entries)} entries; the limit is {MAX_ZIP_ENTRIES}"
+        )
+    if sum(e.file_size for e in entries) > MAX_ZIP_BYTES:
+        raise MediaError(413, "zip_too_large", "the zip unpacks to more than 1 GB")
+    added = Added()
+    for entry in entries:
+        problem = _entry_problem(entry)
+        if problem is None:
+            try:
+                added.items.append(add_photo(album_class, entry.filename, archive.read(entry)))
+                continue
+            except MediaError as exc:
+                problem = exc.message
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+                problem = f"cannot be read ({exc})"
+        if problem != "skip":
+            added.problems.append({"file": safe_name(entry.filename), "reason": problem})
+    return added
+
+
+def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
+    if entry.is_dir() or PurePosixPath(entry.filename).name.startswith((".", "__MACOSX")):
+        return "skip"
+    if stat.S_ISLNK(entry.external_attr >> 16):
+        return "symbolic links are not followed"
+    parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
+    if entry.filename.startswith("/") or ".." in parts:
+        return "a path outside the archive is refused"
+    if entry.filename.lower().endswith(".zip"):
+        return "zips inside zips are not opened"
+    return None
+
+
+def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
+    try:
+        info = probe(data)
+    except VideoError as exc:
+        raise MediaError(415, exc.code, str(exc)) from None
+    if info["duration"] is not None and info["duration"] > MAX_VIDEO_SECONDS:
+        raise MediaError(
+            413, "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"
+        )
+    path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
+    try:
+        with transaction.atomic():
+            video = SourceVideo.objects.create(
+                album_class=album_class, file=path, name=safe_name(name), duration=info["duration"]
+            )
+            job = Job.objects.create(
+                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued"
+            )
+    except Exception:
+        default_storage.delete(path)
+        raise
+    return Added(job=job)
+
+
+def delete_item(item: MediaItem) -> None:
+    name = item.file.name
+    item.delete()
+    transaction.on_commit(lambda: default_storage.delete(name))

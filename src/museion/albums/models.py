@@ -1,0 +1,242 @@
+"""Albums of works, their media, training jobs and model versions."""
+
+from __future__ import annotations
+
+import numpy as np
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from museion.accounts.models import Workspace
+from museion.vision.catalog import DEFAULT_CLASSIFIER
+
+
+class Album(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="albums")
+    name = models.CharField(max_length=100)
+    description = models.TextField(blank=True, max_length=5000)
+    slug = models.SlugField(max_length=60, unique=True)
+    fps = models.FloatField(default=2.0)  # frames taken per second of uploaded video
+    backbone = models.CharField(max_length=100, default=DEFAULT_CLASSIFIER)
+    published = models.BooleanField(default=False)  # the visitor viewer is public
+    published_version = models.ForeignKey(
+        "ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "slug": self.slug,
+            "name": self.name,
+            "description": self.description,
+            "workspace": self.workspace_id,
+            "fps": self.fps,
+            "backbone": self.backbone,
+            "published": self.published,
+            "published_version": self.published_version.number if self.published_version else None,
+            "classes": self.classes.count(),
+            "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
+        }
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        if not self.slug:
+            self.slug = unique_slug(self.name)
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+def unique_slug(name: str) -> str:
+    base = slugify(name)[:50] or "album"
+    slug, n = base, 1
+    while Album.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+class AlbumClass(models.Model):
+    """A work (or anything) the recognizer must tell apart, with what a visitor sees about it."""
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="classes")
+    name = models.CharField(max_length=100)
+    title = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True, max_length=5000)
+    url = models.URLField(blank=True, max_length=500)
+    cover = models.FileField(blank=True, max_length=255)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["album", "name"], name="class_name_unique_in_album")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "title": self.title,
+            "description": self.description,
+            "url": self.url,
+            "media": self.media.count(),
+        }
+
+    def info(self) -> dict:
+        return {
+            "name": self.name,
+            "title": self.title or self.name,
+            "description": self.description,
+            "url": self.url,
+        }
+
+
+class SourceVideo(models.Model):
+    """An uploaded clip; its frames become media items."""
+
+    album_class = models.ForeignKey(AlbumClass, on_delete=models.CASCADE, related_name="videos")
+    file = models.FileField(max_length=255)
+    name = models.CharField(max_length=255)
+    duration = models.FloatField(null=True)
+    frames = models.PositiveIntegerField(default=0)
+    created = models.DateTimeField(default=timezone.now)
+
+
+class MediaItem(models.Model):
+    """One training picture: an uploaded photo or a frame of a video."""
+
+    album_class = models.ForeignKey(AlbumClass, on_delete=models.CASCADE, related_name="media")
+    file = models.FileField(max_length=255)
+    name = models.CharField(max_length=255)
+    source = models.ForeignKey(
+        SourceVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
+    )
+    time = models.FloatField(default=0.0)  # seconds into the source video
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created", "id"]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "name": self.name,
+            "kind": "frame" if self.source_id else "photo",
+            "width": self.width,
+            "height": self.height,
+            "time": self.time,
+            "video": self.source_id,
+            "image_url": reverse(
+                "api:album_media_file", kwargs={"album_id": self.album_class.album_id, "media_id": self.pk}
+            ),
+        }
+
+    @property
+    def group(self) -> str:
+        """Frames of one clip are one group: never split between training and validation."""
+        return f"video-{self.source_id}" if self.source_id else f"photo-{self.pk}"
+
+
+class Embedding(models.Model):
+    """A media item's embedding and its visitor-like views, computed once per backbone."""
+
+    media = models.ForeignKey(MediaItem, on_delete=models.CASCADE, related_name="embeddings")
+    backbone = models.CharField(max_length=100)
+    vectors = models.BinaryField()  # float32 [1 + views, D]: the picture, then its views
+    dim = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["media", "backbone"], name="one_embedding_per_backbone")
+        ]
+
+    def array(self) -> np.ndarray:
+        return np.frombuffer(bytes(self.vectors), dtype=np.float32).reshape(-1, self.dim)
+
+
+class Job(models.Model):
+    """Every background task, with an explicit life: queued -> running -> succeeded / failed / cancelled."""
+
+    class Kind(models.TextChoices):
+        VIDEO = "video"
+        TRAIN = "train"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued"
+        RUNNING = "running"
+        SUCCEEDED = "succeeded"
+        FAILED = "failed"
+        CANCELLED = "cancelled"
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.FloatField(default=0.0)
+    stage = models.CharField(max_length=200, blank=True)
+    error = models.TextField(blank=True)
+    result = models.JSONField(default=dict, blank=True)
+    video = models.ForeignKey(
+        SourceVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
+    )
+    created = models.DateTimeField(default=timezone.now)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)  # a running job's worker touches this
+
+    class Meta:
+        ordering = ["-created", "-id"]
+
+    FINAL = (Status.SUCCEEDED, Status.FAILED, Status.CANCELLED)
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "kind": self.kind,
+            "status": self.status,
+            "progress": round(self.progress, 3),
+            "stage": self.stage,
+            "error": self.error or None,
+            "result": self.result or None,
+        }
+
+
+class ModelVersion(models.Model):
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    job = models.ForeignKey(Job, null=True, on_delete=models.SET_NULL, related_name="+")
+    backbone = models.CharField(max_length=100)
+    classes = models.JSONField()  # visitor information per class, in the model's output order
+    head = models.BinaryField()  # npz: weights, bias, prototypes, threshold
+    bundle = models.FileField(max_length=255)
+    metrics = models.JSONField(default=dict)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [models.UniqueConstraint(fields=["album", "number"], name="version_number_unique")]
+
+    @property
+    def label(self) -> str:
+        return f"v{self.number}"
+
+    def to_dict(self) -> dict:
+        return {
+            "version": self.number,
+            "created": self.created.isoformat(),
+            "backbone": self.backbone,
+            "published": self.album.published_version_id == self.pk,
+            "classes": self.classes,
+            "metrics": self.metrics,
+            "bundle_url": reverse(
+                "api:album_bundle", kwargs={"album_id": self.album_id, "number": self.number}
+            ),
+        }

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from ninja import Schema
+from pydantic import Field
+
+
+class AlbumIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    description: str = Field("", max_length=5000)
+    workspace: int | None = None
+    fps: float = Field(2.0, gt=0, le=30)
+
+
+class AlbumPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    description: str | None = Field(None, max_length=5000)
+    fps: float | None = Field(None, gt=0, le=30)
+    published: bool | None = None
+
+
+class AlbumOut(Schema):
+    id: int
+    slug: str
+    name: str
+    description: str
+    workspace: int
+    fps: float
+    backbone: str
+    published: bool
+    published_version: int | None
+    classes: int
+    viewer_url: str
+
+
+class ClassIn(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    title: str = Field("", max_length=200)
+    description: str = Field("", max_length=5000)
+    url: str = Field("", max_length=500)
+
+
+class ClassPatch(Schema):
+    name: str | None = Field(None, min_length=1, max_length=100)
+    title: str | None = Field(None, max_length=200)
+    description: str | None = Field(None, max_length=5000)
+    url: str | None = Field(None, max_length=500)
+
+
+class ClassOut(Schema):
+    id: int
+    name: str
+    title: str
+    description: str
+    url: str
+    media: int
+
+
+class MediaOut(Schema):
+    id: int
+    name: str
+    kind: str
+    width: int
+    height: int
+    time: float
+    video: int | None
+    image_url: str
+
+
+class JobOut(Schema):
+    id: int
+    kind: str
+    status: str
+    progress: float
+    stage: str
+    error: str | None
+    result: dict | None
+
+
+class UploadOut(Schema):
+    items: list[MediaOut]
+    job: JobOut | None
+    problems: list[dict]
+
+
+class JobEnvelope(Schema):
+    job: JobOut
+
+
+class MoveIn(Schema):
+    to_class: int
+
+
+class VersionOut(Schema):
+    version: int
+    created: str
+    published: bool
+    backbone: str
+    classes: list[dict]
+    metrics: dict
+    bundle_url: str
+
+
+class Card(Schema):
+    label: str
+    score: float
+    title: str
+    description: str
+    url: str
+
+
+class AlbumPrediction(Schema):
+    model_version: int
+    unknown: bool
+    predictions: list[Card]
