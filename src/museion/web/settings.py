@@ -135,7 +135,8 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000  # non-file form fields and JSON bodies
 FILE_UPLOAD_MAX_MEMORY_SIZE = MAX_UPLOAD_BYTES + 1
 CORS_ORIGINS = env_list("MUSEION_CORS_ORIGINS", [])
 RATE_LIMIT_USER = env_rate("MUSEION_RATE_LIMIT_USER", "600/minute")
-RATE_LIMIT_IP = env_rate("MUSEION_RATE_LIMIT_IP", "300/minute")
+# Generous: a museum's visitors often share one public IP behind its Wi-Fi.
+RATE_LIMIT_IP = env_rate("MUSEION_RATE_LIMIT_IP", "6000/minute")
 RATE_LIMIT_SIGNIN = env_rate("MUSEION_RATE_LIMIT_SIGNIN", "10/minute")
 HISTORY_PAGE_SIZE = 20
 
