@@ -21,10 +21,10 @@ from museion.web.ratelimit import limit_request
 from museion.web.schemas import ErrorOut
 
 router = Router(tags=["recognition"])
-ERRORS = {400: ErrorOut, 401: ErrorOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut, 503: ErrorOut}
+ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}
 
 
-@router.post("/predict", response={200: PredictOut, **ERRORS}, exclude_none=True)
+@router.post("/predict", response={200: PredictOut, **ERRORS}, exclude_unset=True)
 def predict(
     request: HttpRequest,
     image: File[UploadedFile],
@@ -44,10 +44,10 @@ def predict(
     data = _read_upload(image)
     outcome = services.predict(data, spec, top_k=top_k, threshold=threshold)
     answer = {"id": None, **outcome.to_dict()}
-    if user is not None:
-        answer["id"] = services.store(user, outcome, data).pk
     if annotate and spec.task == "detect":
         answer["image"] = services.annotated_data_url(outcome, data)
+    if user is not None:  # last, so that nothing is stored for a request that fails
+        answer["id"] = services.store(user, outcome, data).pk
     return answer
 
 
@@ -85,7 +85,7 @@ def _own(request: HttpRequest, prediction_id: int) -> Prediction:
 
 
 @router.get("/predictions/{prediction_id}", response={200: PredictionDetail, 401: ErrorOut, 404: ErrorOut},
-            auth=TokenOrSession(), exclude_none=True)  # fmt: skip
+            auth=TokenOrSession(), exclude_unset=True)  # fmt: skip
 def get_prediction(request: HttpRequest, prediction_id: int) -> dict:
     return _own(request, prediction_id).to_dict()
 

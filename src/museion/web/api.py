@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -60,6 +61,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error_response(exc.status_code, "error", str(exc))
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # Django's own refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
+    # fields): the client's fault, not a 500.
+    if isinstance(exc, RequestDataTooBig):
+        return error_response(413, "too_large", "the request body is too large")
+    return error_response(400, "bad_request", "the request was refused as malformed")
 
 
 @api.exception_handler(Exception)

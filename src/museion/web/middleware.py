@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from museion.web.errors import error_response, is_api
 
@@ -30,14 +31,22 @@ class ApiGuardMiddleware:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = HttpResponse(status=204 if allowed else 403)
         else:
-            response = self._refuse_oversized(request) or self.get_response(request)
+            response = self._refuse_oversized(request) or self._json_405(request, self.get_response(request))
         if allowed:
             response["Access-Control-Allow-Origin"] = allowed
             response["Access-Control-Allow-Methods"] = CORS_METHODS
             response["Access-Control-Allow-Headers"] = CORS_HEADERS
             response["Access-Control-Max-Age"] = "600"
-        response.setdefault("Vary", "Origin")
+        patch_vary_headers(response, ("Origin",))  # added to, not replaced: a session adds Cookie
         return response
+
+    @staticmethod
+    def _json_405(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        """Ninja answers a wrong method in plain text; keep the API's one error shape."""
+        if response.status_code != 405 or "json" in response.get("Content-Type", ""):
+            return response
+        allow = {"Allow": response["Allow"]} if response.has_header("Allow") else {}
+        return error_response(405, "method_not_allowed", f"{request.method} is not allowed here", allow)
 
     @staticmethod
     def _refuse_oversized(request: HttpRequest) -> HttpResponse | None:
