@@ -12,6 +12,10 @@ class SignupForm(forms.Form):
 class SigninForm(AuthenticationForm):
     username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
 
+    def clean_username(self) -> str:
+        # Accounts are stored with a lower-case email (as sign-up and the API token endpoint do).
+        return self.cleaned_data["username"].strip().lower()
+
 
 class TokenForm(forms.Form):
     name = forms.CharField(

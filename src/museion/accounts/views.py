@@ -41,9 +41,10 @@ class SigninView(auth_views.LoginView):
         try:
             hit("signin", client_ip(request), settings.RATE_LIMIT_SIGNIN)
         except ApiError as exc:
-            form = self.get_form()
-            form.add_error(None, "Too many sign-in attempts. " + exc.message.capitalize() + ".")
-            return self.render_to_response(self.get_context_data(form=form), status=429)
+            # An unbound form: validating the posted one would check the password, and its errors tell.
+            form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
+            throttled = "Too many sign-in attempts. " + exc.message.capitalize() + "."
+            return self.render_to_response(self.get_context_data(form=form, throttled=throttled), status=429)
         return super().post(request, *args, **kwargs)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from django.conf import settings
 from django.db.models import QuerySet
@@ -27,11 +27,22 @@ def filtered(user: User, model: str = "", start: date | None = None, end: date |
     if model:
         qs = qs.filter(model=model)
     tz = timezone.get_current_timezone()
-    if start:
-        qs = qs.filter(created__gte=datetime.combine(start, time.min, tz))
-    if end:  # inclusive: the whole end day
-        qs = qs.filter(created__lt=datetime.combine(end + timedelta(days=1), time.min, tz))
+    if start and (since := _day_start(start, tz)):
+        qs = qs.filter(created__gte=since)
+    if end and end < date.max and (until := _day_start(end + timedelta(days=1), tz)):
+        qs = qs.filter(created__lt=until)  # inclusive: the whole end day
     return qs
+
+
+def _day_start(day: date, tz: tzinfo) -> datetime | None:
+    """Midnight starting `day`, or None where that is before the first moment the database
+    (in UTC) can hold: no bound then, rather than an OverflowError (a 500)."""
+    moment = datetime.combine(day, time.min, tz)
+    try:
+        moment.astimezone(UTC)
+    except OverflowError:
+        return None
+    return moment
 
 
 def history_page(qs: QuerySet, page: int) -> HistoryPage:

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from museion.recognition import services
@@ -40,11 +41,19 @@ def _date(raw: str | None) -> date | None:
         return None
 
 
+def _page(raw: str) -> int:
+    # Not str.isdigit(): it admits "²", and 5000 digits are past int()'s limit; both raised a 500.
+    try:
+        return max(1, int(raw))
+    except ValueError:
+        return 1
+
+
 @login_required
 def history(request: HttpRequest) -> HttpResponse:
     model = request.GET.get("model", "")
     start, end = _date(request.GET.get("start")), _date(request.GET.get("end"))
-    page_number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    page_number = _page(request.GET.get("page", ""))
     page = history_page(filtered(request.user, model, start, end), page_number)  # type: ignore[arg-type]
     query = request.GET.copy()
     query.pop("page", None)
@@ -60,4 +69,7 @@ def history(request: HttpRequest) -> HttpResponse:
 def delete_prediction(request: HttpRequest, prediction_id: int) -> HttpResponse:
     services.delete(get_object_or_404(Prediction, pk=prediction_id, user=request.user))
     messages.success(request, "The prediction was deleted.")
-    return redirect(request.POST.get("next") or "history")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        target = "history"  # only back to a page of this site: never an open redirect
+    return redirect(target)
