@@ -3,16 +3,19 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
+NAME = r"\S"  # something besides spaces: names are stripped before they are stored
+LINK = r"^((?i:https?)://\S+)?$"  # shown to visitors as a link: http(s) only, never javascript:
+
 
 class AlbumIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NAME)
     description: str = Field("", max_length=5000)
     workspace: int | None = None
     fps: float = Field(2.0, gt=0, le=30)
 
 
 class AlbumPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME)
     description: str | None = Field(None, max_length=5000)
     fps: float | None = Field(None, gt=0, le=30)
     published: bool | None = None
@@ -33,17 +36,17 @@ class AlbumOut(Schema):
 
 
 class ClassIn(Schema):
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=NAME)
     title: str = Field("", max_length=200)
     description: str = Field("", max_length=5000)
-    url: str = Field("", max_length=500)
+    url: str = Field("", max_length=500, pattern=LINK)
 
 
 class ClassPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100)
+    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME)
     title: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=5000)
-    url: str | None = Field(None, max_length=500)
+    url: str | None = Field(None, max_length=500, pattern=LINK)
 
 
 class ClassOut(Schema):

@@ -124,7 +124,7 @@ def train_album(job: Job, report: Reporter) -> dict:
         "split_in_time": parts.by_time,
         "backbone": album.backbone,
     }
-    del metrics["visitor_views"]["misclassified"]
+    metrics["visitor_views"].pop("misclassified", None)  # absent when nothing was held out
     report(0.85, "exporting")
     version = save_version(job, head, infos, metrics)
     return {"version": version.number, "accuracy": metrics["accuracy"]}
