@@ -152,6 +152,17 @@ def test_sign_in_is_throttled_after_the_configured_number_of_attempts(owner: Use
     assert not signed_in(client)
 
 
+def test_sign_up_is_throttled_too(db, settings):
+    settings.RATE_LIMIT_SIGNIN = (2, 3600)
+    client = Client()
+    for n in range(2):
+        client.post(reverse("signup"), {"email": f"new{n}@example.org", "password": "x"})
+    response = client.post(reverse("signup"), {"email": "late@example.org", "password": PASSWORD})
+    assert response.status_code == 429
+    assert "Too many attempts" in response.content.decode()
+    assert not User.objects.filter(email="late@example.org").exists()
+
+
 def test_a_throttled_sign_in_does_not_tell_whether_the_password_was_right(owner: User, settings):
     settings.RATE_LIMIT_SIGNIN = (1, 3600)
     client = Client()
@@ -236,8 +247,8 @@ def test_the_tokens_page_needs_a_signed_in_user(db):
 
 
 def test_creating_a_token_shows_the_secret_once(owner: User, owner_client: Client):
-    response = owner_client.post(reverse("tokens"), {"name": "my laptop"})
-    assert response.status_code == 200
+    response = owner_client.post(reverse("tokens"), {"name": "my laptop"}, follow=True)
+    assert response.redirect_chain == [(reverse("tokens"), 302)]  # a reload cannot post it again
     secret = new_secret(response)
     assert "shown only once" in response.content.decode()
 
@@ -363,5 +374,5 @@ def test_a_post_with_the_csrf_token_from_the_page_is_accepted(owner: User):
     html = client.get(reverse("tokens")).content.decode()
     csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
     response = client.post(reverse("tokens"), {"name": "with token", "csrfmiddlewaretoken": csrf})
-    assert response.status_code == 200
+    assert response.status_code == 302
     assert ApiToken.objects.filter(user=owner, name="with token").exists()

@@ -20,16 +20,20 @@ from museion.web.ratelimit import client_ip, hit
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form = SignupForm(request.POST or None)
+    form, status = SignupForm(request.POST or None), 200
     if request.method == "POST" and form.is_valid():
         try:
+            hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
             user = sign_up(form.cleaned_data["email"], form.cleaned_data["password"])
         except SignupError as exc:
             form.add_error(exc.field, str(exc))
+        except ApiError as exc:
+            form.add_error(None, f"Too many attempts: {exc.message}.")
+            status = exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             return redirect("predict")
-    return render(request, "accounts/signup.html", {"form": form})
+    return render(request, "accounts/signup.html", {"form": form}, status=status)
 
 
 class SigninView(auth_views.LoginView):
@@ -60,10 +64,12 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 @login_required
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
-    secret = None
     if request.method == "POST" and form.is_valid():
         _, secret = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
-        form = TokenForm()
+        # Shown once, after a redirect, so reloading the page does not make another token.
+        request.session["new_token"] = secret
+        return redirect("tokens")
+    secret = request.session.pop("new_token", None)
     context = {"form": form, "secret": secret, "tokens": request.user.tokens.all()}  # type: ignore[union-attr]
     return render(request, "accounts/tokens.html", context)
 

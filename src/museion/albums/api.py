@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Router
+from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
 from museion.accounts.auth import TokenOrSession
@@ -31,23 +30,25 @@ from museion.albums.schemas import (
     UploadOut,
     VersionOut,
 )
+from museion.vision.errors import ImageError
 from museion.web.errors import ApiError
 from museion.web.ratelimit import limit_request
 from museion.web.schemas import ErrorOut
+from museion.web.uploads import image_error, read_upload
 
 router = Router(tags=["albums"], auth=TokenOrSession())
 E = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
 @router.post("/albums", response={201: AlbumOut, **E})
-def create_album(request: HttpRequest, body: AlbumIn) -> tuple[int, dict]:
+def create_album(request: HttpRequest, body: AlbumIn) -> Status:
     workspace = (
         personal_workspace(request.auth) if body.workspace is None else _workspace(request, body.workspace)
     )
     album = Album.objects.create(
         workspace=workspace, name=body.name.strip(), description=body.description, fps=body.fps
     )
-    return 201, album.to_dict()
+    return Status(201, album.to_dict())
 
 
 def _workspace(request: HttpRequest, workspace_id: int) -> Workspace:
@@ -73,28 +74,33 @@ def get_album(request: HttpRequest, album_id: int) -> dict:
 @router.patch("/albums/{album_id}", response={200: AlbumOut, **E})
 def update_album(request: HttpRequest, album_id: int, body: AlbumPatch) -> dict:
     album = album_for(request.auth, album_id, Role.EDITOR)
-    for field, value in body.dict(exclude_unset=True).items():
-        if value is not None:
-            setattr(album, field, value.strip() if isinstance(value, str) and field == "name" else value)
+    _apply(album, body)
     album.save()
     return album.to_dict()
 
 
+def _apply(target: Album | AlbumClass, patch: AlbumPatch | ClassPatch) -> None:
+    """Copy the fields a PATCH gave; names are stored without surrounding spaces."""
+    for field, value in patch.dict(exclude_unset=True).items():
+        if value is not None:
+            setattr(target, field, value.strip() if field == "name" else value)
+
+
 @router.delete("/albums/{album_id}", response={204: None, **E})
-def delete_album(request: HttpRequest, album_id: int) -> tuple[int, None]:
-    album_for(request.auth, album_id, Role.OWNER).delete()
-    return 204, None
+def delete_album(request: HttpRequest, album_id: int) -> Status:
+    media.delete_album(album_for(request.auth, album_id, Role.OWNER))
+    return Status(204, None)
 
 
 @router.post("/albums/{album_id}/classes", response={201: ClassOut, 409: ErrorOut, **E})
-def create_class(request: HttpRequest, album_id: int, body: ClassIn) -> tuple[int, dict]:
+def create_class(request: HttpRequest, album_id: int, body: ClassIn) -> Status:
     album = album_for(request.auth, album_id, Role.EDITOR)
     try:
         with transaction.atomic():
             found = AlbumClass.objects.create(album=album, **{**body.dict(), "name": body.name.strip()})
     except IntegrityError:
         raise ApiError(409, "name_taken", f"the album already has a class named {body.name!r}") from None
-    return 201, found.to_dict()
+    return Status(201, found.to_dict())
 
 
 @router.get("/albums/{album_id}/classes", response={200: list[ClassOut], **E})
@@ -105,9 +111,7 @@ def list_classes(request: HttpRequest, album_id: int) -> list[dict]:
 @router.patch("/albums/{album_id}/classes/{class_id}", response={200: ClassOut, 409: ErrorOut, **E})
 def update_class(request: HttpRequest, album_id: int, class_id: int, body: ClassPatch) -> dict:
     found = class_for(request.auth, album_id, class_id, Role.EDITOR)
-    for field, value in body.dict(exclude_unset=True).items():
-        if value is not None:
-            setattr(found, field, value)
+    _apply(found, body)
     try:
         with transaction.atomic():
             found.save()
@@ -117,37 +121,31 @@ def update_class(request: HttpRequest, album_id: int, class_id: int, body: Class
 
 
 @router.delete("/albums/{album_id}/classes/{class_id}", response={204: None, **E})
-def delete_class(request: HttpRequest, album_id: int, class_id: int) -> tuple[int, None]:
-    found = class_for(request.auth, album_id, class_id, Role.EDITOR)
-    for item in found.media.all():
-        media.delete_item(item)
-    found.delete()
-    return 204, None
+def delete_class(request: HttpRequest, album_id: int, class_id: int) -> Status:
+    media.delete_class(class_for(request.auth, album_id, class_id, Role.EDITOR))
+    return Status(204, None)
 
 
 @router.post(
     "/albums/{album_id}/classes/{class_id}/media",
     response={202: UploadOut, 413: ErrorOut, 415: ErrorOut, **E},
 )
-def upload_media(
-    request: HttpRequest, album_id: int, class_id: int, file: File[UploadedFile]
-) -> tuple[int, dict]:
+def upload_media(request: HttpRequest, album_id: int, class_id: int, file: File[UploadedFile]) -> Status:
     found = class_for(request.auth, album_id, class_id, Role.EDITOR)
-    if file.size is not None and file.size > settings.MAX_UPLOAD_BYTES:
-        raise ApiError(
-            413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
-        )
     try:
-        added = media.add_upload(found, file.name or "upload", file.read())
+        added = media.add_upload(found, file.name or "upload", read_upload(file))
     except media.MediaError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     if added.job is not None:
         tasks.enqueue(added.job.pk, added.job.kind)
-    return 202, {
-        "items": [i.to_dict() for i in added.items],
-        "job": added.job.to_dict() if added.job else None,
-        "problems": added.problems,
-    }
+    return Status(
+        202,
+        {
+            "items": [i.to_dict() for i in added.items],
+            "job": added.job.to_dict() if added.job else None,
+            "problems": added.problems,
+        },
+    )
 
 
 @router.get("/albums/{album_id}/classes/{class_id}/media", response={200: list[MediaOut], **E})
@@ -171,9 +169,9 @@ def media_file(request: HttpRequest, album_id: int, media_id: int) -> FileRespon
 
 
 @router.delete("/albums/{album_id}/media/{media_id}", response={204: None, **E})
-def delete_media(request: HttpRequest, album_id: int, media_id: int) -> tuple[int, None]:
+def delete_media(request: HttpRequest, album_id: int, media_id: int) -> Status:
     media.delete_item(_media(request, album_id, media_id, Role.EDITOR))
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/albums/{album_id}/media/{media_id}/move", response={200: MediaOut, **E})
@@ -185,7 +183,7 @@ def move_media(request: HttpRequest, album_id: int, media_id: int, body: MoveIn)
 
 
 @router.post("/albums/{album_id}/train", response={202: JobEnvelope, 409: ErrorOut, **E})
-def train(request: HttpRequest, album_id: int) -> tuple[int, dict]:
+def train(request: HttpRequest, album_id: int) -> Status:
     album = album_for(request.auth, album_id, Role.EDITOR)
     if album.classes.filter(media__isnull=False).distinct().count() < 2:
         raise ApiError(400, "not_enough_classes", "add pictures to at least two classes before training")
@@ -193,7 +191,7 @@ def train(request: HttpRequest, album_id: int) -> tuple[int, dict]:
         raise ApiError(409, "already_training", "this album is already training; wait or cancel that job")
     job = Job.objects.create(album=album, kind=Job.Kind.TRAIN, stage="queued")
     tasks.enqueue(job.pk, job.kind)
-    return 202, {"job": job.to_dict()}
+    return Status(202, {"job": job.to_dict()})
 
 
 @router.get("/jobs/{job_id}", response={200: JobOut, **E})
@@ -245,17 +243,13 @@ def predict(request: HttpRequest, album_id: int, image: File[UploadedFile]) -> d
 
 
 def predict_with(album: Album, image: UploadedFile) -> dict:
-    from museion.recognition.api import _read_upload
-    from museion.recognition.services import IMAGE_STATUS
-    from museion.vision.errors import ImageError
-
     version = album.published_version
     if version is None:
         raise ApiError(409, "no_model", "this album has no trained model yet")
     try:
-        return recognize(version, _read_upload(image))
+        return recognize(version, read_upload(image))
     except ImageError as exc:
-        raise ApiError(IMAGE_STATUS.get(type(exc), 400), exc.code, str(exc)) from None
+        raise image_error(exc) from None
 
 
 public = Router(tags=["visitor"])
@@ -265,6 +259,7 @@ public = Router(tags=["visitor"])
     "/v/{slug}/predict",
     response={
         200: AlbumPrediction,
+        400: ErrorOut,
         404: ErrorOut,
         409: ErrorOut,
         413: ErrorOut,

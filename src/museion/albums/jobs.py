@@ -12,7 +12,7 @@ from django.utils import timezone
 from museion.albums.models import Job
 
 log = logging.getLogger("museion.albums")
-STALE_AFTER = timedelta(minutes=3)  # a running job whose worker is silent this long has died
+STALE_AFTER = timedelta(minutes=10)  # a running job whose worker is silent this long has died
 
 
 class Cancelled(Exception):

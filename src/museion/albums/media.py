@@ -17,7 +17,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from museion.albums.models import AlbumClass, Job, MediaItem, SourceVideo
+from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, sniff
 from museion.vision.video import probe
@@ -190,4 +190,32 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
 def delete_item(item: MediaItem) -> None:
     name = item.file.name
     item.delete()
-    transaction.on_commit(lambda: default_storage.delete(name))
+    _delete_files_on_commit([name])
+
+
+def delete_class(album_class: AlbumClass) -> None:
+    """The class, its pictures, videos and cover, files included."""
+    names = [
+        *album_class.media.values_list("file", flat=True),
+        *album_class.videos.values_list("file", flat=True),
+    ]
+    names.append(album_class.cover.name)
+    album_class.delete()
+    _delete_files_on_commit(names)
+
+
+def delete_album(album: Album) -> None:
+    """The album with everything in it, files included."""
+    names = [
+        *MediaItem.objects.filter(album_class__album=album).values_list("file", flat=True),
+        *SourceVideo.objects.filter(album_class__album=album).values_list("file", flat=True),
+        *album.classes.values_list("cover", flat=True),
+        *album.versions.values_list("bundle", flat=True),
+    ]
+    album.delete()
+    _delete_files_on_commit(names)
+
+
+def _delete_files_on_commit(names: list[str]) -> None:
+    # Files go once the rows are gone for good, so a rolled-back delete keeps its files.
+    transaction.on_commit(lambda: [default_storage.delete(n) for n in names if n])

@@ -47,6 +47,8 @@ def store_embedding(item: MediaItem, backbone: str, vectors: np.ndarray) -> Embe
 def extract_video(job: Job, report: Reporter) -> dict:
     """Frames at the album's fps; near-duplicates dropped; each kept frame embedded."""
     video, album = job.video, job.album
+    if video is None:
+        raise ValueError("the video was deleted before its frames were read")
     with default_storage.open(video.file.name, "rb") as f:
         data = f.read()
     kept, last, duration = 0, None, video.duration or 1.0

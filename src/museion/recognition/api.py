@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from django.conf import settings
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from museion.accounts.auth import TokenOrSession, resolve_user
@@ -19,9 +18,11 @@ from museion.vision.catalog import DEFAULT_CLASSIFIER
 from museion.web.errors import ApiError
 from museion.web.ratelimit import limit_request
 from museion.web.schemas import ErrorOut
+from museion.web.uploads import read_upload
 
 router = Router(tags=["recognition"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}
+OWN_ERRORS = {code: ErrorOut for code in (400, 401, 404)}
 
 
 @router.post("/predict", response={200: PredictOut, **ERRORS}, exclude_unset=True)
@@ -41,7 +42,7 @@ def predict(
     if not 0 <= threshold <= 1:
         raise ApiError(400, "invalid_threshold", "threshold must be between 0 and 1")
     spec = services.servable_model(model)
-    data = _read_upload(image)
+    data = read_upload(image)
     outcome = services.predict(data, spec, top_k=top_k, threshold=threshold)
     answer = {"id": None, **outcome.to_dict()}
     if annotate and spec.task == "detect":
@@ -49,14 +50,6 @@ def predict(
     if user is not None:  # last, so that nothing is stored for a request that fails
         answer["id"] = services.store(user, outcome, data).pk
     return answer
-
-
-def _read_upload(upload: UploadedFile) -> bytes:
-    if upload.size is not None and upload.size > settings.MAX_UPLOAD_BYTES:
-        raise ApiError(
-            413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
-        )
-    return upload.read()
 
 
 class HistoryQuery(Schema):
@@ -84,27 +77,38 @@ def _own(request: HttpRequest, prediction_id: int) -> Prediction:
     return get_object_or_404(Prediction, pk=prediction_id, user=request.auth)
 
 
-@router.get("/predictions/{prediction_id}", response={200: PredictionDetail, 401: ErrorOut, 404: ErrorOut},
-            auth=TokenOrSession(), exclude_unset=True)  # fmt: skip
+@router.get(
+    "/predictions/{prediction_id}",
+    response={200: PredictionDetail, **OWN_ERRORS},
+    auth=TokenOrSession(),
+    exclude_unset=True,
+)
 def get_prediction(request: HttpRequest, prediction_id: int) -> dict:
     return _own(request, prediction_id).to_dict()
 
 
-@router.delete("/predictions/{prediction_id}", response={204: None, 401: ErrorOut, 404: ErrorOut},
-               auth=TokenOrSession())  # fmt: skip
-def delete_prediction(request: HttpRequest, prediction_id: int) -> tuple[int, None]:
+@router.delete("/predictions/{prediction_id}", response={204: None, **OWN_ERRORS}, auth=TokenOrSession())
+def delete_prediction(request: HttpRequest, prediction_id: int) -> Status:
     services.delete(_own(request, prediction_id))
-    return 204, None
+    return Status(204, None)
 
 
-@router.get("/predictions/{prediction_id}/image", url_name="prediction_image", auth=TokenOrSession(),
-            response={200: None, 401: ErrorOut, 404: ErrorOut})  # fmt: skip
+@router.get(
+    "/predictions/{prediction_id}/image",
+    url_name="prediction_image",
+    auth=TokenOrSession(),
+    response={200: None, **OWN_ERRORS},
+)
 def prediction_image(request: HttpRequest, prediction_id: int) -> FileResponse:
     """The photo as uploaded."""
     return FileResponse(_own(request, prediction_id).image.open("rb"))
 
 
-@router.get("/predictions/{prediction_id}/thumbnail", url_name="prediction_thumbnail", auth=TokenOrSession(),
-            response={200: None, 401: ErrorOut, 404: ErrorOut})  # fmt: skip
+@router.get(
+    "/predictions/{prediction_id}/thumbnail",
+    url_name="prediction_thumbnail",
+    auth=TokenOrSession(),
+    response={200: None, **OWN_ERRORS},
+)
 def prediction_thumbnail(request: HttpRequest, prediction_id: int) -> FileResponse:
     return FileResponse(_own(request, prediction_id).thumbnail.open("rb"), content_type="image/jpeg")

@@ -19,27 +19,16 @@ from museion.vision.classify import classify
 from museion.vision.detect import Detection, detect
 from museion.vision.draw import draw
 from museion.vision.errors import (
-    CorruptImage,
-    EmptyImage,
     ImageError,
-    ImageTooLarge,
     ModelError,
-    NotAnImage,
     UnknownModel,
-    UnsupportedFormat,
 )
 from museion.vision.images import Photo, open_photo
 from museion.web.errors import ApiError
+from museion.web.uploads import image_error
 
 log = logging.getLogger("museion.recognition")
 THUMBNAIL_SIZE = (240, 240)
-IMAGE_STATUS = {
-    EmptyImage: 400,
-    CorruptImage: 400,
-    NotAnImage: 415,
-    UnsupportedFormat: 415,
-    ImageTooLarge: 413,
-}
 EXTENSIONS = {
     "JPEG": "jpg",
     "MPO": "jpg",
@@ -93,7 +82,7 @@ def predict(data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 
         else:
             items = [d.to_dict() for d in detect(photo, spec, threshold)]
     except ImageError as exc:
-        raise ApiError(IMAGE_STATUS.get(type(exc), 400), exc.code, str(exc)) from None
+        raise image_error(exc) from None
     except ModelError as exc:
         log.error("model %s failed: %s", spec.name, exc)
         raise ApiError(503, exc.code, str(exc)) from None

@@ -135,7 +135,7 @@ def train(dataset: Dataset, options: TrainOptions, negatives: Sequence[Image.Ima
         "backbone": backbone.name,
         "seconds": round(time.perf_counter() - started, 2),
     }
-    del metrics["visitor_views"]["misclassified"]
+    metrics["visitor_views"].pop("misclassified", None)
     return head, metrics
 
 
