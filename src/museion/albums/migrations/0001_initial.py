@@ -6,148 +6,268 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0002_workspaces'),
+        ("accounts", "0002_workspaces"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Album',
+            name="Album",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('description', models.TextField(blank=True, max_length=5000)),
-                ('slug', models.SlugField(max_length=60, unique=True)),
-                ('fps', models.FloatField(default=2.0)),
-                ('backbone', models.CharField(default='imagenet-mobilenetv2', max_length=100)),
-                ('published', models.BooleanField(default=False)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='albums', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("description", models.TextField(blank=True, max_length=5000)),
+                ("slug", models.SlugField(max_length=60, unique=True)),
+                ("fps", models.FloatField(default=2.0)),
+                ("backbone", models.CharField(default="imagenet-mobilenetv2", max_length=100)),
+                ("published", models.BooleanField(default=False)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="albums",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='AlbumClass',
+            name="AlbumClass",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('title', models.CharField(blank=True, max_length=200)),
-                ('description', models.TextField(blank=True, max_length=5000)),
-                ('url', models.URLField(blank=True, max_length=500)),
-                ('cover', models.FileField(blank=True, max_length=255, upload_to='')),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('album', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='classes', to='albums.album')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                ("title", models.CharField(blank=True, max_length=200)),
+                ("description", models.TextField(blank=True, max_length=5000)),
+                ("url", models.URLField(blank=True, max_length=500)),
+                ("cover", models.FileField(blank=True, max_length=255, upload_to="")),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "album",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="classes", to="albums.album"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Job',
+            name="Job",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('video', 'Video'), ('train', 'Train')], max_length=10)),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Running'), ('succeeded', 'Succeeded'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='queued', max_length=10)),
-                ('progress', models.FloatField(default=0.0)),
-                ('stage', models.CharField(blank=True, max_length=200)),
-                ('error', models.TextField(blank=True)),
-                ('result', models.JSONField(blank=True, default=dict)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('started', models.DateTimeField(blank=True, null=True)),
-                ('finished', models.DateTimeField(blank=True, null=True)),
-                ('heartbeat', models.DateTimeField(blank=True, null=True)),
-                ('album', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to='albums.album')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("kind", models.CharField(choices=[("video", "Video"), ("train", "Train")], max_length=10)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("succeeded", "Succeeded"),
+                            ("failed", "Failed"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="queued",
+                        max_length=10,
+                    ),
+                ),
+                ("progress", models.FloatField(default=0.0)),
+                ("stage", models.CharField(blank=True, max_length=200)),
+                ("error", models.TextField(blank=True)),
+                ("result", models.JSONField(blank=True, default=dict)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                ("started", models.DateTimeField(blank=True, null=True)),
+                ("finished", models.DateTimeField(blank=True, null=True)),
+                ("heartbeat", models.DateTimeField(blank=True, null=True)),
+                (
+                    "album",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="jobs", to="albums.album"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created', '-id'],
+                "ordering": ["-created", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='MediaItem',
+            name="MediaItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to='')),
-                ('name', models.CharField(max_length=255)),
-                ('time', models.FloatField(default=0.0)),
-                ('width', models.PositiveIntegerField()),
-                ('height', models.PositiveIntegerField()),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('album_class', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='media', to='albums.albumclass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(max_length=255, upload_to="")),
+                ("name", models.CharField(max_length=255)),
+                ("time", models.FloatField(default=0.0)),
+                ("width", models.PositiveIntegerField()),
+                ("height", models.PositiveIntegerField()),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "album_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="media",
+                        to="albums.albumclass",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created', 'id'],
+                "ordering": ["created", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Embedding',
+            name="Embedding",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('backbone', models.CharField(max_length=100)),
-                ('vectors', models.BinaryField()),
-                ('dim', models.PositiveIntegerField()),
-                ('media', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='embeddings', to='albums.mediaitem')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("backbone", models.CharField(max_length=100)),
+                ("vectors", models.BinaryField()),
+                ("dim", models.PositiveIntegerField()),
+                (
+                    "media",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="embeddings",
+                        to="albums.mediaitem",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='ModelVersion',
+            name="ModelVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField()),
-                ('backbone', models.CharField(max_length=100)),
-                ('classes', models.JSONField()),
-                ('head', models.BinaryField()),
-                ('bundle', models.FileField(max_length=255, upload_to='')),
-                ('metrics', models.JSONField(default=dict)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('album', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='albums.album')),
-                ('job', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='albums.job')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.PositiveIntegerField()),
+                ("backbone", models.CharField(max_length=100)),
+                ("classes", models.JSONField()),
+                ("head", models.BinaryField()),
+                ("bundle", models.FileField(max_length=255, upload_to="")),
+                ("metrics", models.JSONField(default=dict)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "album",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="versions",
+                        to="albums.album",
+                    ),
+                ),
+                (
+                    "job",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="albums.job",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-number'],
+                "ordering": ["-number"],
             },
         ),
         migrations.AddField(
-            model_name='album',
-            name='published_version',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='albums.modelversion'),
+            model_name="album",
+            name="published_version",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to="albums.modelversion",
+            ),
         ),
         migrations.CreateModel(
-            name='SourceVideo',
+            name="SourceVideo",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('file', models.FileField(max_length=255, upload_to='')),
-                ('name', models.CharField(max_length=255)),
-                ('duration', models.FloatField(null=True)),
-                ('frames', models.PositiveIntegerField(default=0)),
-                ('created', models.DateTimeField(default=django.utils.timezone.now)),
-                ('album_class', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='videos', to='albums.albumclass')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("file", models.FileField(max_length=255, upload_to="")),
+                ("name", models.CharField(max_length=255)),
+                ("duration", models.FloatField(null=True)),
+                ("frames", models.PositiveIntegerField(default=0)),
+                ("created", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "album_class",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="videos",
+                        to="albums.albumclass",
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='mediaitem',
-            name='source',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='items', to='albums.sourcevideo'),
+            model_name="mediaitem",
+            name="source",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="items",
+                to="albums.sourcevideo",
+            ),
         ),
         migrations.AddField(
-            model_name='job',
-            name='video',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='jobs', to='albums.sourcevideo'),
+            model_name="job",
+            name="video",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="jobs",
+                to="albums.sourcevideo",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='albumclass',
-            constraint=models.UniqueConstraint(fields=('album', 'name'), name='class_name_unique_in_album'),
+            model_name="albumclass",
+            constraint=models.UniqueConstraint(fields=("album", "name"), name="class_name_unique_in_album"),
         ),
         migrations.AddConstraint(
-            model_name='embedding',
-            constraint=models.UniqueConstraint(fields=('media', 'backbone'), name='one_embedding_per_backbone'),
+            model_name="embedding",
+            constraint=models.UniqueConstraint(
+                fields=("media", "backbone"), name="one_embedding_per_backbone"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='modelversion',
-            constraint=models.UniqueConstraint(fields=('album', 'number'), name='version_number_unique'),
+            model_name="modelversion",
+            constraint=models.UniqueConstraint(fields=("album", "number"), name="version_number_unique"),
         ),
     ]
