@@ -29,10 +29,13 @@ DUPLICATE = 0.97  # frames closer than this to the last kept one add nothing
 MAX_NEGATIVES = 300
 
 
-def vectors_for(image: Image.Image, backbone: str, seed: int) -> np.ndarray:
-    """The picture's embedding followed by those of its visitor-like views."""
+def vectors_for(image: Image.Image, backbone: str, seed: int, first: np.ndarray | None = None) -> np.ndarray:
+    """The picture's embedding followed by those of its visitor-like views (`first`: the
+    picture's own embedding, when already known)."""
     spec = Catalog().get(backbone)
-    return embed([image, *visitor_views(image, VIEWS, seed)], spec, input=recognizer_input(spec))
+    views = embed(visitor_views(image, VIEWS, seed), spec, input=recognizer_input(spec))
+    own = first if first is not None else embed([image], spec, input=recognizer_input(spec))[0]
+    return np.concatenate([own[None], views])
 
 
 def store_embedding(item: MediaItem, backbone: str, vectors: np.ndarray) -> Embedding:
@@ -54,9 +57,11 @@ def extract_video(job: Job, report: Reporter) -> dict:
     kept, last, duration = 0, None, video.duration or 1.0
     for frame in extract_frames(data, album.fps):
         report(min(0.99, frame.time / duration), f"reading frames ({frame.time:.1f} s)")
-        vectors = vectors_for(frame.image, album.backbone, seed=video.pk * 10_000 + kept)
-        if last is not None and float(vectors[0] @ last) > DUPLICATE:
-            continue
+        spec = Catalog().get(album.backbone)
+        own = embed([frame.image], spec, input=recognizer_input(spec))[0]
+        if last is not None and float(own @ last) > DUPLICATE:
+            continue  # checked before making views: a dropped frame costs one embedding only
+        vectors = vectors_for(frame.image, album.backbone, video.pk * 10_000 + kept, first=own)
         buffer = io.BytesIO()
         frame.image.save(buffer, "JPEG", quality=90)
         item = save_picture(
@@ -99,11 +104,26 @@ def examples_for(album: Album, report: Reporter) -> tuple[list[heads.Example], l
 
 
 def negatives_for(album: Album) -> np.ndarray | None:
-    """Pictures of the workspace's other albums: things this album must call unknown."""
-    rows = Embedding.objects.filter(
-        backbone=album.backbone, media__album_class__album__workspace=album.workspace_id
-    ).exclude(media__album_class__album=album)[:MAX_NEGATIVES]
-    vectors = [e.array()[0] for e in rows]
+    """Pictures of the workspace's other albums: things this album must call unknown.
+
+    Pictures never trained on have no embedding yet; they are embedded here, so a
+    plain album of "not our works" photos counts as soon as it is uploaded.
+    """
+    items = MediaItem.objects.filter(album_class__album__workspace=album.workspace_id).exclude(
+        album_class__album=album
+    )[:MAX_NEGATIVES]
+    cached = {
+        e.media_id: e.array() for e in Embedding.objects.filter(media__in=items, backbone=album.backbone)
+    }
+    vectors = []
+    for item in items:
+        if item.pk not in cached:
+            with default_storage.open(item.file.name, "rb") as f:
+                image = load_image(f)
+            cached[item.pk] = store_embedding(
+                item, album.backbone, vectors_for(image, album.backbone, item.pk)
+            ).array()
+        vectors.extend(cached[item.pk])  # the picture and its views
     return np.stack(vectors) if vectors else None
 
 

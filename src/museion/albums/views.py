@@ -1,14 +1,307 @@
-"""Album pages. The visitor viewer is public for published albums."""
+"""Album pages: the list, an album, a class's gallery, and the public visitor viewer.
+
+Every page reads through `museion.albums.access`: 404 for what the user may not see,
+403 for what they may see but not change. Uploads, training, jobs and predictions run
+in the browser through the JSON API (/api/v1/); the forms here call the same models
+and services as its endpoints.
+"""
 
 from __future__ import annotations
 
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from collections.abc import Callable
+from copy import copy
+from functools import wraps
+from itertools import groupby
 
-from museion.albums.models import Album
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, F, Min, Q, QuerySet
+from django.forms import ModelForm
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from museion.accounts.models import ROLE_RANK, Membership, Role, User
+from museion.albums import media
+from museion.albums.access import album_for, class_for
+from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
+from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
+from museion.web.errors import ApiError
+
+View = Callable[..., HttpResponse]
+MAX_MISSES = 48  # misclassified validation pictures shown per version
+RECENT_JOBS = 12
+
+
+def page(view: View) -> View:
+    """Signed-in users only; an access check's 403 becomes the 403 page."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except ApiError as exc:
+            if exc.status != 403:
+                raise
+            raise PermissionDenied(exc.message) from None
+
+    return login_required(wrapped)
+
+
+def action(view: View) -> View:
+    """A form's target: POST only (CSRF checked by the middleware), then back to a page."""
+    return page(require_POST(view))
+
+
+def abilities(album: Album, user: User) -> dict:
+    role = album.workspace.role_of(user)
+    rank = ROLE_RANK[role] if role else 0
+    return {
+        "role": role,
+        "can_edit": rank >= ROLE_RANK[Role.EDITOR],
+        "can_own": rank >= ROLE_RANK[Role.OWNER],
+    }
+
+
+def _album_url(album_id: int, anchor: str = "") -> str:
+    return reverse("album", kwargs={"album_id": album_id}) + (f"#{anchor}" if anchor else "")
+
+
+def _report(request: HttpRequest, form: ModelForm, done: str) -> None:
+    """Save a valid form and say so, or say what is wrong, in a message for the next page."""
+    if form.is_valid():
+        form.save()
+        messages.success(request, done)
+    else:
+        messages.error(request, error_text(form))
+
+
+# ---- the album list -------------------------------------------------------------
+
+
+@page
+def album_list(request: HttpRequest) -> HttpResponse:
+    form = AlbumForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = form.cleaned_data["workspace"]
+        if not workspace.allows(request.user, Role.EDITOR):
+            raise PermissionDenied("creating albums needs the editor role in the workspace")
+        fields = {k: form.cleaned_data[k] for k in ("name", "description", "fps")}
+        album = Album.objects.create(workspace=workspace, **fields)
+        messages.success(request, f"The album “{album.name}” was created.")
+        return redirect("album", album_id=album.pk)
+    return render(request, "albums/album_list.html", {"form": form, "albums": albums_of(request.user)})
+
+
+def albums_of(user: User) -> list[Album]:
+    """The albums of all the user's workspaces, each with the user's `role` there."""
+    roles = dict(Membership.objects.filter(user=user).values_list("workspace_id", "role"))
+    albums = list(
+        Album.objects.filter(workspace_id__in=roles)
+        .select_related("workspace", "published_version")
+        .annotate(n_classes=Count("classes"))
+    )
+    for album in albums:
+        album.role = Role(roles[album.workspace_id])  # type: ignore[attr-defined]
+    return albums
+
+
+# ---- an album ------------------------------------------------------------------
+
+
+@page
+def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
+    album = album_for(request.user, album_id)
+    context = {
+        **abilities(album, request.user),
+        "album": album,
+        "settings_form": AlbumSettingsForm(instance=album),
+        "class_form": ClassForm(album),
+        "classes": class_rows(album),
+        "jobs": job_rows(album),
+        "versions": version_rows(album),
+        "viewer_link": request.build_absolute_uri(reverse("viewer", kwargs={"slug": album.slug})),
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+    }
+    return render(request, "albums/album.html", context)
+
+
+def class_rows(album: Album) -> QuerySet[AlbumClass]:
+    return album.classes.annotate(
+        photos=Count("media", filter=Q(media__source__isnull=True)),
+        frames=Count("media", filter=Q(media__source__isnull=False)),
+        cover_id=Min("media__id"),
+    )
+
+
+def job_rows(album: Album) -> list[dict]:
+    """The recent jobs as the API shows them, with the clip's name for video jobs."""
+    recent = album.jobs.select_related("video")[:RECENT_JOBS]
+    return [{**job.to_dict(), "name": job.video.name if job.video else ""} for job in recent]
+
+
+def percent(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f}%"
+
+
+def version_rows(album: Album) -> list[dict]:
+    versions = list(album.versions.all())
+    refs = {str(m.get("ref")) for v in versions for m in v.metrics.get("misclassified", [])}
+    ids = [int(r) for r in refs if r.isdigit()]
+    present = {
+        str(pk)
+        for pk in MediaItem.objects.filter(pk__in=ids, album_class__album=album).values_list("pk", flat=True)
+    }
+    return [version_row(album, v, present) for v in versions]
+
+
+def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
+    """A version's metrics laid out for the page: per-class table, confusion matrix, misses."""
+    metrics = version.metrics
+    names = metrics.get("classes") or [c["name"] for c in version.classes]
+    per_class = metrics.get("per_class") or {}
+    misses = [m for m in metrics.get("misclassified", []) if str(m.get("ref")) in present][:MAX_MISSES]
+    return {
+        "number": version.number,
+        "created": version.created,
+        "in_use": album.published_version_id == version.pk,
+        "accuracy": percent(metrics.get("accuracy")),
+        "validated": metrics.get("validated", 0),
+        "pictures": metrics.get("pictures"),
+        "names": names,
+        "per_class": [(n, *_class_scores(per_class.get(n) or {})) for n in names],
+        "confusion": list(zip(names, metrics.get("confusion") or [], strict=False)),
+        "misclassified": [{**m, "url": _media_url(album.pk, int(m["ref"]))} for m in misses],
+        "bundle_url": reverse("api:album_bundle", kwargs={"album_id": album.pk, "number": version.number}),
+    }
+
+
+def _class_scores(scores: dict) -> tuple[str, str, int]:
+    return percent(scores.get("precision")), percent(scores.get("recall")), scores.get("support", 0)
+
+
+def _media_url(album_id: int, media_id: int) -> str:
+    return reverse("api:album_media_file", kwargs={"album_id": album_id, "media_id": media_id})
+
+
+@action
+def album_settings(request: HttpRequest, album_id: int) -> HttpResponse:
+    album = album_for(request.user, album_id, Role.EDITOR)
+    _report(request, AlbumSettingsForm(request.POST, instance=album), "The settings were saved.")
+    return redirect(_album_url(album.pk, "settings"))
+
+
+@action
+def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
+    album = album_for(request.user, album_id, Role.OWNER)
+    album.delete()  # as DELETE /api/v1/albums/{id} does
+    messages.success(request, f"The album “{album.name}” was deleted.")
+    return redirect("albums")
+
+
+@action
+def version_publish(request: HttpRequest, album_id: int, number: int) -> HttpResponse:
+    album = album_for(request.user, album_id, Role.EDITOR)
+    version = get_object_or_404(album.versions, number=number)
+    Album.objects.filter(pk=album.pk).update(published_version=version)
+    messages.success(request, f"Version {version.number} now answers predictions and visitors.")
+    return redirect(_album_url(album.pk, "versions"))
+
+
+@action
+def class_create(request: HttpRequest, album_id: int) -> HttpResponse:
+    album = album_for(request.user, album_id, Role.EDITOR)
+    _report(
+        request,
+        ClassForm(album, request.POST),
+        f"The class “{request.POST.get('name', '').strip()}” was added.",
+    )
+    return redirect(_album_url(album.pk, "classes"))
+
+
+# ---- a class's gallery ------------------------------------------------------------
+
+
+@page
+def class_page(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
+    needed = Role.EDITOR if request.method == "POST" else Role.VIEWER
+    found = class_for(request.user, album_id, class_id, needed)
+    form = ClassForm(found.album, request.POST or None, instance=copy(found))
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "The visitor information was saved.")
+        return redirect("album_class", album_id=album_id, class_id=class_id)
+    context = {
+        **abilities(found.album, request.user),
+        "album": found.album,
+        "album_class": found,
+        "form": form,
+        **media_groups(found),
+        "others": found.album.classes.exclude(pk=found.pk),
+    }
+    return render(request, "albums/class.html", context)
+
+
+def media_groups(album_class: AlbumClass) -> dict:
+    """The class's pictures: photos first, then the frames of each source video."""
+    items = album_class.media.select_related("source").order_by(
+        F("source_id").asc(nulls_first=True), "time", "id"
+    )
+    groups = [
+        {"video": video, "items": list(members)} for video, members in groupby(items, key=lambda i: i.source)
+    ]
+    photos = sum(len(g["items"]) for g in groups if g["video"] is None)
+    frames = sum(len(g["items"]) for g in groups if g["video"] is not None)
+    return {"groups": groups, "photos": photos, "frames": frames}
+
+
+@action
+def class_delete(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
+    found = class_for(request.user, album_id, class_id, Role.EDITOR)
+    for item in found.media.all():
+        media.delete_item(item)
+    found.delete()
+    messages.success(request, f"The class “{found.name}” and its pictures were deleted.")
+    return redirect(_album_url(album_id, "classes"))
+
+
+def _item(request: HttpRequest, album_id: int, media_id: int) -> MediaItem:
+    album = album_for(request.user, album_id, Role.EDITOR)
+    return get_object_or_404(
+        MediaItem.objects.select_related("album_class"), pk=media_id, album_class__album=album
+    )
+
+
+@action
+def media_delete(request: HttpRequest, album_id: int, media_id: int) -> HttpResponse:
+    item = _item(request, album_id, media_id)
+    media.delete_item(item)
+    messages.success(request, f"“{item.name}” was deleted.")
+    return redirect("album_class", album_id=album_id, class_id=item.album_class_id)
+
+
+@action
+def media_move(request: HttpRequest, album_id: int, media_id: int) -> HttpResponse:
+    item = _item(request, album_id, media_id)
+    former = item.album_class_id
+    form = MoveForm(item, request.POST)
+    if form.is_valid():
+        item.album_class = class_for(request.user, album_id, form.cleaned_data["to_class"].pk, Role.EDITOR)
+        item.save(update_fields=["album_class"])
+        messages.success(request, f"“{item.name}” was moved to {item.album_class.name}.")
+    else:
+        messages.error(request, error_text(form))
+    return redirect("album_class", album_id=album_id, class_id=former)
+
+
+# ---- the visitor viewer -------------------------------------------------------------
 
 
 def viewer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Public, for published albums only: what a visitor's phone opens."""
     album = Album.objects.filter(slug=slug, published=True).first()
     if album is None:
         raise Http404

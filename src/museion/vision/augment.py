@@ -23,11 +23,11 @@ def visitor_view(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     view.thumbnail((320, 320), Image.Resampling.BILINEAR)
     if rng.random() < 0.7:
         view = tilt(view, rng)
-    if rng.random() < 0.6:
+    if rng.random() < 0.7:
         view = step_back(view, rng)
     view = relight(view, rng)
-    if rng.random() < 0.4:
-        view = view.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 2.0))))
+    if rng.random() < 0.5:
+        view = view.filter(ImageFilter.GaussianBlur(float(rng.uniform(0.5, 2.5))))
     if rng.random() < 0.3:
         view = glare(view, rng)
     if rng.random() < 0.3:
@@ -47,7 +47,7 @@ def tilt(image: Image.Image, rng: np.random.Generator) -> Image.Image:
 
 def step_back(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """The object smaller, somewhere on a wall-like background."""
-    scale = rng.uniform(0.5, 0.85)
+    scale = rng.uniform(0.35, 0.85)
     w, h = image.size
     small = image.resize((max(1, int(w * scale)), max(1, int(h * scale))), Image.Resampling.BILINEAR)
     canvas = _background((w, h), rng)

@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sklearn.linear_model import LogisticRegression
 
-PROTOTYPES_PER_CLASS = 32
+PROTOTYPES_PER_CLASS = 64
+KEEP_PERCENTILE = 10  # without negatives, 10% of the knowns' hard views fall under the threshold
 
 
 @dataclass(frozen=True)
@@ -94,8 +95,16 @@ def fit(train: Sequence[Example], classes: Sequence[str], seed: int = 0) -> Head
     model.fit(x, y)
     weights = np.zeros((len(classes), x.shape[1]), np.float32)
     bias = np.full(len(classes), -1e4, np.float32)  # a class with no pictures is never chosen
-    weights[model.classes_] = model.coef_
-    bias[model.classes_] = model.intercept_
+    coef, intercept = model.coef_, model.intercept_
+    if len(model.classes_) == 2:
+        # scikit-learn keeps one row for two classes (the second class's log-odds); split it
+        # in halves so a softmax over both rows gives the same probabilities.
+        coef, intercept = (
+            np.concatenate([-coef / 2, coef / 2]),
+            np.concatenate([-intercept / 2, intercept / 2]),
+        )
+    weights[model.classes_] = coef
+    bias[model.classes_] = intercept
     return Head(list(classes), weights, bias, prototypes(x, y, len(classes), seed))
 
 
@@ -116,28 +125,39 @@ def prototypes(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> np.nd
 def calibrate(head: Head, known: Sequence[Example], negatives: np.ndarray | None) -> dict:
     """Choose the unknown threshold; return what it achieves on the data it saw.
 
-    With negatives: the threshold that best separates correctly recognised
-    knowns from negatives (balanced accuracy). Without: one that keeps 95% of
-    the knowns, which is all that can be said without examples of unknowns.
+    Knowns are judged by their visitor-like views when there are some: held-out
+    frames are near-copies of training frames and would set the bar too high.
+    With negatives: the middle of the range of thresholds that best separates
+    knowns recognised right from negatives. Without: a threshold that keeps 90%
+    of the knowns, which is all that can be said without examples of unknowns.
     """
-    x = np.stack([ex.embedding for ex in known])
-    y = np.array([ex.label for ex in known])
+    pool = [ex for ex in known if ex.augmented] or list(known)
+    x = np.stack([ex.embedding for ex in pool])
+    y = np.array([ex.label for ex in pool])
     best, _, _ = head.predict(x)
     _, sim = head.scores(x)
     positives = sim[np.arange(len(best)), best][best == y]
     if negatives is None or len(negatives) == 0 or len(positives) == 0:
-        head.threshold = float(np.percentile(positives, 5)) if len(positives) else 0.0
-        return {"threshold": head.threshold, "negatives": 0, "basis": "5th percentile of knowns"}
+        head.threshold = float(np.percentile(positives, KEEP_PERCENTILE)) if len(positives) else 0.0
+        return {
+            "threshold": head.threshold,
+            "negatives": 0,
+            "basis": "keeps 90% of visitor-like views of knowns",
+        }
     neg = head.scores(negatives)[1].max(axis=1)
-    candidates = np.unique(np.concatenate([positives, neg]))
-    accept = (positives[None, :] >= candidates[:, None]).mean(axis=1)
-    refuse = (neg[None, :] < candidates[:, None]).mean(axis=1)
-    i = int(np.argmax(accept + refuse))
-    head.threshold = float(candidates[i])
+    grid = np.linspace(min(positives.min(), neg.min()), max(positives.max(), neg.max()), 2001)
+    accept = (positives[None, :] >= grid[:, None]).mean(axis=1)
+    refuse = (neg[None, :] < grid[:, None]).mean(axis=1)
+    score = accept + refuse
+    best = np.flatnonzero(score == score.max())
+    breaks = np.flatnonzero(np.diff(best) > 1)
+    first_range = best[: breaks[0] + 1] if len(breaks) else best
+    i = int(first_range[len(first_range) // 2])  # the middle of the best range, not its edge
+    head.threshold = float(grid[i])
     return {
         "threshold": head.threshold,
         "negatives": len(neg),
-        "basis": "best balance of knowns kept and negatives refused",
+        "basis": "middle of the best balance of knowns kept and negatives refused",
         "knowns_kept": float(accept[i]),
         "negatives_refused": float(refuse[i]),
     }

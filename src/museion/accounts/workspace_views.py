@@ -1,0 +1,146 @@
+"""Workspace pages: the user's workspaces, and a workspace's members and invitations.
+
+Anyone who is no member of a workspace gets 404, as for something missing; members
+see its members; only owners invite, change roles and remove members (403 otherwise).
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from museion.accounts.models import Invitation, Membership, Role, User, Workspace
+from museion.accounts.workspaces import create_workspace, invite, personal_workspace
+
+
+class WorkspaceForm(forms.Form):
+    name = forms.CharField(max_length=100)
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField()
+    role = forms.ChoiceField(choices=Role.choices, initial=Role.VIEWER)
+
+
+class RoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+def workspace_for(user: User, workspace_id: int, needed: Role = Role.VIEWER) -> Workspace:
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None or workspace.role_of(user) is None:
+        raise Http404
+    if not workspace.allows(user, needed):
+        raise PermissionDenied(f"this needs the {needed.value} role in the workspace")
+    return workspace
+
+
+def role_problem(workspace: Workspace, membership: Membership | None, role: str | None) -> str | None:
+    """Why `membership` may not take `role` (None: leave the workspace), or None when it may."""
+    if role == Role.OWNER and workspace.personal:
+        return "a personal workspace has one owner; invite as editor or viewer, or make a shared workspace"
+    losing_owner = membership is not None and membership.role == Role.OWNER and role != Role.OWNER
+    if losing_owner and not workspace.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+        return "a workspace needs an owner: make someone else owner first"
+    return None
+
+
+@login_required
+def workspace_list(request: HttpRequest) -> HttpResponse:
+    form = WorkspaceForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        workspace = create_workspace(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        messages.success(request, f"The workspace “{workspace.name}” was created.")
+        return redirect("workspace", workspace_id=workspace.pk)
+    personal_workspace(request.user)  # type: ignore[arg-type]
+    memberships = (
+        Membership.objects.filter(user=request.user)
+        .select_related("workspace")
+        .annotate(members=Count("workspace__memberships", distinct=True))
+        .annotate(albums=Count("workspace__albums", distinct=True))
+        .order_by("-workspace__personal", "workspace__name")
+    )
+    return render(request, "accounts/workspace_list.html", {"form": form, "memberships": memberships})
+
+
+@login_required
+def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
+    needed = Role.OWNER if request.method == "POST" else Role.VIEWER
+    workspace = workspace_for(request.user, workspace_id, needed)  # type: ignore[arg-type]
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _invite(request, workspace, form.cleaned_data["email"], form.cleaned_data["role"])
+    role = workspace.role_of(request.user)  # type: ignore[arg-type]
+    context = {
+        "workspace": workspace,
+        "role": role,
+        "is_owner": role == Role.OWNER,
+        "form": form,
+        "roles": Role.choices,
+        "members": workspace.memberships.select_related("user").order_by("user__email"),
+        "invitations": workspace.invitations.select_related("invited_by").order_by("email"),
+        "albums": workspace.albums.all(),
+    }
+    return render(request, "accounts/workspace.html", context)
+
+
+def _invite(request: HttpRequest, workspace: Workspace, email: str, role: str) -> HttpResponse:
+    member = workspace.memberships.filter(user__email__iexact=email.strip()).first()
+    problem = role_problem(workspace, member, role)
+    if problem:
+        messages.error(request, problem[0].upper() + problem[1:] + ".")
+    elif isinstance(invite(workspace, email, Role(role), request.user), Membership):  # type: ignore[arg-type]
+        messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
+    else:
+        messages.success(request, f"{email} has no account yet: the invitation waits for them to sign up.")
+    return redirect("workspace", workspace_id=workspace.pk)
+
+
+@login_required
+@require_POST
+def member_role(request: HttpRequest, workspace_id: int, membership_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
+    member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
+    form = RoleForm(request.POST)
+    problem = (
+        role_problem(workspace, member, form.cleaned_data["role"]) if form.is_valid() else "choose a role"
+    )
+    if problem:
+        messages.error(request, problem[0].upper() + problem[1:] + ".")
+    else:
+        member.role = form.cleaned_data["role"]
+        member.save(update_fields=["role"])
+        messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
+    return redirect("workspace", workspace_id=workspace.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
+    member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
+    problem = role_problem(workspace, member, None)
+    if problem:
+        messages.error(request, problem[0].upper() + problem[1:] + ".")
+        return redirect("workspace", workspace_id=workspace.pk)
+    member.delete()
+    messages.success(request, f"{member.user.email} was removed from “{workspace.name}”.")
+    if member.user_id == request.user.pk:
+        return redirect("workspaces")
+    return redirect("workspace", workspace_id=workspace.pk)
+
+
+@login_required
+@require_POST
+def invitation_cancel(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
+    workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
+    invitation: Invitation = get_object_or_404(workspace.invitations, pk=invitation_id)
+    invitation.delete()
+    messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
+    return redirect("workspace", workspace_id=workspace.pk)

@@ -1,0 +1,89 @@
+"""Forms of the album pages. The uploads, training and predictions go through the JSON API instead."""
+
+from __future__ import annotations
+
+from django import forms
+
+from museion.accounts.models import Role, User, Workspace
+from museion.accounts.workspaces import workspaces_of
+from museion.albums.models import Album, AlbumClass, MediaItem
+
+FPS_HELP = "Frames taken per second of an uploaded video (0.1 to 30)."
+
+
+class AlbumForm(forms.Form):
+    """A new album, in one of the user's workspaces (the view checks the editor role)."""
+
+    name = forms.CharField(max_length=100)
+    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none(), empty_label=None)
+    fps = forms.FloatField(
+        label="Frames per second", initial=2.0, min_value=0.1, max_value=30, help_text=FPS_HELP
+    )
+
+    def __init__(self, user: User, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["workspace"]
+        editable = workspaces_of(user, Role.EDITOR)
+        # Any workspace of the user validates, so a viewer's post is refused with 403, not a form error;
+        # only those where the user may create albums are offered.
+        field.queryset = Workspace.objects.filter(memberships__user=user).distinct()  # type: ignore[attr-defined]
+        field.widget.choices = [(w.pk, w.name) for w in editable]
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if not name:
+            raise forms.ValidationError("give the album a name")
+        return name
+
+
+class AlbumSettingsForm(forms.ModelForm):
+    fps = forms.FloatField(label="Frames per second", min_value=0.1, max_value=30, help_text=FPS_HELP)
+
+    class Meta:
+        model = Album
+        fields = ["name", "description", "fps", "published"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"published": "Public visitor viewer"}
+
+
+class ClassForm(forms.ModelForm):
+    """A class and what visitors see about it; its name is unique in the album."""
+
+    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
+
+    class Meta:
+        model = AlbumClass
+        fields = ["name", "title", "description", "url"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+        labels = {"title": "Title shown to visitors"}
+
+    def __init__(self, album: Album, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.album = album
+        self.instance.album = album
+
+    def clean_name(self) -> str:
+        name = self.cleaned_data["name"].strip()
+        if self.album.classes.filter(name=name).exclude(pk=self.instance.pk).exists():
+            raise forms.ValidationError(f"the album already has a class named “{name}”")
+        return name
+
+
+class MoveForm(forms.Form):
+    to_class = forms.ModelChoiceField(queryset=AlbumClass.objects.none(), label="Move to")
+
+    def __init__(self, item: MediaItem, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        album = item.album_class.album
+        self.fields["to_class"].queryset = album.classes.exclude(pk=item.album_class_id)  # type: ignore[attr-defined]
+
+
+def error_text(form: forms.BaseForm) -> str:
+    """A form's errors as one sentence, for a message on the page it came from."""
+    parts = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        label = (field.label or name.replace("_", " ").capitalize()) if field else ""
+        parts.extend(f"{label}: {e}" if label else str(e) for e in errors)
+    return "; ".join(parts)

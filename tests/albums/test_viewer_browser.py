@@ -1,0 +1,303 @@
+"""The album page and the visitor viewer in a real browser: Debian's Chromium driven by Playwright.
+
+As in tests/web/test_browser.py, Playwright never downloads a browser: it launches
+/usr/bin/chromium (the module is skipped where that is missing), here with a fake
+camera that is allowed without asking. Albums are trained inline (Celery eager).
+Set MUSEION_SCREENSHOTS to a folder to keep screenshots of the album page and viewer.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import Client
+from PIL import Image
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt install chromium)", allow_module_level=True)
+
+from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+
+from museion.accounts.models import User  # noqa: E402
+from museion.accounts.workspaces import create_workspace  # noqa: E402
+from museion.albums.models import Album  # noqa: E402
+from tests.albums.conftest import ApiCaller, celery_eager, make_team  # noqa: E402
+from tests.conftest import IMAGES  # noqa: E402
+from tests.media import render_clip  # noqa: E402
+
+# The launch flags of tests/web/test_browser.py, and a fake camera that needs no permission prompt.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+WORKS = {  # class: photo, title, description (with markup that must stay text)
+    "owl": ("owl.jpg", "The Owl", 'A tawny owl. <img src=x onerror="window.owned=1">'),
+    "parrot": ("parrot.jpg", "The Parrot", "A macaw."),
+    "sunflower": ("sunflower.bmp", "Sunflower", "After Van Gogh."),
+}
+DESKTOP = {"viewport": {"width": 1280, "height": 900}}
+PHONE = {
+    "viewport": {"width": 390, "height": 844},
+    "device_scale_factor": 2,
+    "is_mobile": True,
+    "has_touch": True,
+}
+JOB_TIMEOUT_MS = 60_000
+SHOTS = os.environ.get("MUSEION_SCREENSHOTS")
+REFUSE_CAMERA = """navigator.mediaDevices.getUserMedia = () =>
+    Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
+
+pytestmark = pytest.mark.usefixtures("transactional_db")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright() -> Iterator[None]:
+    """Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls there otherwise."""
+    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    yield
+    if before is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
+
+
+@pytest.fixture(scope="module")
+def browser(allow_orm_beside_playwright: None) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *FAKE_CAMERA]
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory) -> dict[str, Path]:
+    """A 4 s clip panning over each work's photo, rendered once for the module."""
+    folder = tmp_path_factory.mktemp("clips")
+    paths = {}
+    for name, (picture, _, _) in WORKS.items():
+        paths[name] = folder / f"{name}.mp4"
+        paths[name].write_bytes(render_clip(Image.open(IMAGES / picture), 4))
+    return paths
+
+
+@pytest.fixture
+def eager() -> Iterator[None]:
+    with celery_eager():
+        yield
+
+
+def open_page(browser: Browser, live_server, options: dict, init_script: str = "") -> Page:
+    context = browser.new_context(base_url=live_server.url, permissions=["camera"], **options)
+    if init_script:
+        context.add_init_script(init_script)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    return page
+
+
+@pytest.fixture
+def phone(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
+    """Opens a phone page; `init_script` runs before the page's own scripts."""
+    opened: list[Page] = []
+
+    def open_phone(init_script: str = "") -> Page:
+        opened.append(open_page(browser, live_server, PHONE, init_script))
+        return opened[-1]
+
+    yield open_phone
+    for page in opened:
+        page.context.close()
+
+
+@pytest.fixture
+def desktop(browser: Browser, live_server) -> Iterator[Page]:
+    page = open_page(browser, live_server, DESKTOP)
+    yield page
+    page.context.close()
+
+
+@dataclass
+class Trained:
+    album: int
+    slug: str
+
+
+@pytest.fixture
+def trained(clips: dict[str, Path], eager: None, media: Path) -> Trained:
+    """A published album trained inline from the three clips, as its editor would through the API."""
+    team = make_team()
+    api = ApiCaller(Client(), team, "editor")
+    album = api.post("/albums", {"name": "Birds and flowers", "workspace": team.workspace.pk}).json()
+    for name, (_, title, description) in WORKS.items():
+        found = api.post(
+            f"/albums/{album['id']}/classes", {"name": name, "title": title, "description": description}
+        )
+        path = f"/albums/{album['id']}/classes/{found.json()['id']}/media"
+        assert api.upload(path, "clip.mp4", clips[name].read_bytes()).status_code == 202
+    assert api.post(f"/albums/{album['id']}/train").status_code == 202
+    assert api.patch(f"/albums/{album['id']}", {"published": True}).json()["published_version"] == 1
+    return Trained(album["id"], album["slug"])
+
+
+def screenshot(page: Page, name: str) -> None:
+    if SHOTS:
+        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
+
+
+def send_photo(page: Page, slug: str, path: Path) -> dict:
+    with page.expect_response(f"**/api/v1/v/{slug}/predict") as answer:
+        page.set_input_files("#photo", str(path))
+    return answer.value.json()
+
+
+# ---- the visitor viewer ----------------------------------------------------------------
+
+
+def test_without_the_camera_a_photo_of_the_owl_shows_its_card(phone, trained: Trained) -> None:
+    phone = phone(REFUSE_CAMERA)
+    phone.goto(f"/v/{trained.slug}/")
+    expect(phone.locator("#fallback-reason")).to_contain_text("not allowed")
+    expect(phone.locator("#camera")).to_be_hidden()
+    assert send_photo(phone, trained.slug, IMAGES / "owl.jpg")["unknown"] is False
+    expect(phone.locator("#work-title")).to_have_text("The Owl")
+    # The description's markup is text on the page, never elements.
+    expect(phone.locator("#work-description")).to_have_text(WORKS["owl"][2])
+    assert phone.locator("#work img").count() == 0
+    assert phone.evaluate("window.owned") is None
+    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(phone, "viewer-phone.png")
+
+    assert send_photo(phone, trained.slug, IMAGES / "pets.jpg")["unknown"] is True
+    expect(phone.locator("#hint")).to_have_text("Point the camera at a work.")
+    expect(phone.locator("#work")).to_be_hidden()
+
+
+def test_on_a_page_that_is_not_https_the_viewer_says_so_and_offers_a_photo(phone, owner: User) -> None:
+    phone = phone("Object.defineProperty(window, 'isSecureContext', { value: false });")
+    album = Album.objects.create(workspace=create_workspace(owner, "Museum"), name="Hall", published=True)
+    phone.goto(f"/v/{album.slug}/")
+    expect(phone.locator("#fallback-reason")).to_contain_text("HTTPS")
+    expect(phone.locator("label[for=photo]")).to_be_visible()
+    assert phone.get_attribute("#photo", "capture") == "environment"
+
+
+def test_the_live_camera_sends_frames_one_request_at_a_time(phone, trained: Trained) -> None:
+    phone = phone()
+    seen = {"sent": 0, "done": 0, "open": 0, "most": 0}
+
+    def sent(request) -> None:
+        if request.url.endswith("/predict"):
+            seen["sent"] += 1
+            seen["open"] += 1
+            seen["most"] = max(seen["most"], seen["open"])
+
+    def ended(request) -> None:
+        if request.url.endswith("/predict"):
+            seen["open"] -= 1
+            seen["done"] += 1
+
+    phone.on("request", sent)
+    phone.on("requestfinished", ended)
+    phone.on("requestfailed", ended)
+    phone.goto(f"/v/{trained.slug}/")
+    expect(phone.locator("#camera")).to_be_visible()
+    expect(phone.locator("#fallback")).to_be_hidden()
+    deadline = time.monotonic() + 30
+    while seen["done"] < 3 and time.monotonic() < deadline:
+        phone.wait_for_timeout(100)
+    assert phone.evaluate("document.getElementById('preview').videoWidth") > 0
+    # Stop the camera loop and let its last request end, so none is left running on the server.
+    phone.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    phone.wait_for_timeout(700)
+    assert seen["open"] == 0, seen
+    assert seen["done"] >= 3, seen
+    assert seen["most"] == 1, seen
+    expect(phone.locator("#status")).to_be_empty()  # every answer was read
+
+
+# ---- the album page ----------------------------------------------------------------------
+
+
+def sign_in(page: Page, user: User, live_server) -> None:
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def add_class(page: Page, name: str) -> None:
+    if not page.locator("#class-form").is_visible():
+        page.click("details.new-class summary")
+    page.fill("#class-form [name=name]", name)
+    page.fill("#class-form [name=title]", WORKS[name][1])
+    page.click("#class-form button[type=submit]")
+    expect(page.locator(f".class-card[data-name={name}]")).to_be_visible()
+
+
+def upload_clip(page: Page, name: str, clip: Path, *others: Path) -> None:
+    card = page.locator(f".class-card[data-name={name}]")
+    card.locator("input[type=file]").set_input_files([*map(str, others), str(clip)])
+    received = card.locator(".upload-row", has_text=clip.name).locator(".file-status")
+    expect(received).to_have_text(re.compile("^Received"), timeout=JOB_TIMEOUT_MS)
+    job = page.locator(".job", has_text=f"Frames of {clip.name}")
+    expect(job.locator(".job-status")).to_have_text("Done", timeout=JOB_TIMEOUT_MS)
+    expect(job.locator(".job-stage")).to_have_text(re.compile(r"^[1-9]\d* frames? kept$"))
+    # The class's count follows once the job is done.
+    expect(card.locator(".counts")).to_have_text(re.compile(r"0 photos · [1-9]\d* frames?"))
+
+
+def test_the_album_page_builds_a_model_from_clips(
+    desktop: Page, live_server, clips: dict[str, Path], eager: None, media: Path
+) -> None:
+    owner = User.objects.create_user("curator@example.org")
+    sign_in(desktop, owner, live_server)
+    desktop.goto("/albums/")
+    desktop.fill("#album-form [name=name]", "Garden")
+    desktop.click("#album-form button[type=submit]")
+    expect(desktop.locator("h1")).to_have_text("Garden")
+    notes = clips["owl"].with_name("notes.txt")
+    notes.write_text("not a picture\n")
+    add_class(desktop, "owl")
+    upload_clip(desktop, "owl", clips["owl"], notes)  # two files at once: one refused, with its reason
+    expect(desktop.locator(".upload-row.refused", has_text="notes.txt")).to_contain_text(
+        "Refused: send a photo"
+    )
+    add_class(desktop, "parrot")
+    upload_clip(desktop, "parrot", clips["parrot"])
+
+    desktop.click("#train")
+    training = desktop.locator(".job", has_text="Training")
+    expect(training.locator(".job-status")).to_have_text("Done", timeout=JOB_TIMEOUT_MS)
+    expect(training.locator(".job-stage")).to_have_text(re.compile(r"^Version 1 · accuracy \d+\.\d%$"))
+    version = desktop.locator("#versions tr[data-version='1']")
+    expect(version.locator(".accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"))
+    expect(version).to_contain_text("in use")
+    expect(desktop.locator("#metrics-v1 table.confusion")).to_be_visible()
+    with desktop.expect_response("**/predict", timeout=JOB_TIMEOUT_MS):
+        desktop.set_input_files("#try-file", str(IMAGES / "owl.jpg"))
+    expect(desktop.locator("#try-answer .work-title")).to_have_text("The Owl")
+    screenshot(desktop, "album-page.png")
+
+    desktop.click(".class-card[data-name=owl] h3 a")
+    expect(desktop.locator(".media-group h3")).to_contain_text("Frames of owl.mp4")
+    expect(desktop.locator(".media-grid img").first).to_be_visible()
+    screenshot(desktop, "class-page.png")
+    desktop.wait_for_load_state("networkidle")  # no request left running when the database is emptied
