@@ -16,7 +16,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from museion.accounts.models import Invitation, Membership, Role, User, Workspace
-from museion.accounts.workspaces import create_workspace, invite, personal_workspace
+from museion.accounts.workspaces import (
+    WorkspaceError,
+    create_workspace,
+    invite,
+    personal_workspace,
+    remove_member,
+    set_role,
+)
 
 
 class WorkspaceForm(forms.Form):
@@ -39,16 +46,6 @@ def workspace_for(user: User, workspace_id: int, needed: Role = Role.VIEWER) -> 
     if not workspace.allows(user, needed):
         raise PermissionDenied(f"this needs the {needed.value} role in the workspace")
     return workspace
-
-
-def role_problem(workspace: Workspace, membership: Membership | None, role: str | None) -> str | None:
-    """Why `membership` may not take `role` (None: leave the workspace), or None when it may."""
-    if role == Role.OWNER and workspace.personal:
-        return "a personal workspace has one owner; invite as editor or viewer, or make a shared workspace"
-    losing_owner = membership is not None and membership.role == Role.OWNER and role != Role.OWNER
-    if losing_owner and not workspace.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
-        return "a workspace needs an owner: make someone else owner first"
-    return None
 
 
 @login_required
@@ -90,15 +87,20 @@ def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     return render(request, "accounts/workspace.html", context)
 
 
+def _refused(request: HttpRequest, exc: WorkspaceError) -> None:
+    messages.error(request, str(exc)[0].upper() + str(exc)[1:] + ".")
+
+
 def _invite(request: HttpRequest, workspace: Workspace, email: str, role: str) -> HttpResponse:
-    member = workspace.memberships.filter(user__email__iexact=email.strip()).first()
-    problem = role_problem(workspace, member, role)
-    if problem:
-        messages.error(request, problem[0].upper() + problem[1:] + ".")
-    elif isinstance(invite(workspace, email, Role(role), request.user), Membership):  # type: ignore[arg-type]
-        messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
+    try:
+        added = invite(workspace, email, Role(role), request.user)  # type: ignore[arg-type]
+    except WorkspaceError as exc:
+        _refused(request, exc)
     else:
-        messages.success(request, f"{email} has no account yet: the invitation waits for them to sign up.")
+        if isinstance(added, Membership):
+            messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
+        else:
+            messages.success(request, f"{email} has no account yet: the invitation waits for their sign-up.")
     return redirect("workspace", workspace_id=workspace.pk)
 
 
@@ -108,14 +110,13 @@ def member_role(request: HttpRequest, workspace_id: int, membership_id: int) -> 
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
     form = RoleForm(request.POST)
-    problem = (
-        role_problem(workspace, member, form.cleaned_data["role"]) if form.is_valid() else "choose a role"
-    )
-    if problem:
-        messages.error(request, problem[0].upper() + problem[1:] + ".")
+    try:
+        if not form.is_valid():
+            raise WorkspaceError("choose a role")
+        set_role(member, Role(form.cleaned_data["role"]))
+    except WorkspaceError as exc:
+        _refused(request, exc)
     else:
-        member.role = form.cleaned_data["role"]
-        member.save(update_fields=["role"])
         messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
     return redirect("workspace", workspace_id=workspace.pk)
 
@@ -125,11 +126,11 @@ def member_role(request: HttpRequest, workspace_id: int, membership_id: int) -> 
 def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
-    problem = role_problem(workspace, member, None)
-    if problem:
-        messages.error(request, problem[0].upper() + problem[1:] + ".")
+    try:
+        remove_member(member)
+    except WorkspaceError as exc:
+        _refused(request, exc)
         return redirect("workspace", workspace_id=workspace.pk)
-    member.delete()
     messages.success(request, f"{member.user.email} was removed from “{workspace.name}”.")
     if member.user_id == request.user.pk:
         return redirect("workspaces")

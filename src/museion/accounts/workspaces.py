@@ -27,10 +27,38 @@ def create_workspace(owner: User, name: str) -> Workspace:
     return workspace
 
 
+class WorkspaceError(ValueError):
+    """A change to a workspace's members that would leave it in a bad state."""
+
+
+def check_role(workspace: Workspace, membership: Membership | None, role: str | None) -> None:
+    """Refuse `role` for `membership` (None: leaving the workspace) when it breaks a rule."""
+    if role == Role.OWNER and workspace.personal:
+        raise WorkspaceError(
+            "a personal workspace has one owner; invite as editor or viewer, or make a shared workspace"
+        )
+    losing_owner = membership is not None and membership.role == Role.OWNER and role != Role.OWNER
+    if losing_owner and not workspace.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
+        raise WorkspaceError("a workspace needs an owner: make someone else owner first")
+
+
+def set_role(membership: Membership, role: Role) -> None:
+    check_role(membership.workspace, membership, role)
+    membership.role = role
+    membership.save(update_fields=["role"])
+
+
+def remove_member(membership: Membership) -> None:
+    check_role(membership.workspace, membership, None)
+    membership.delete()
+
+
 def invite(workspace: Workspace, email: str, role: Role, invited_by: User) -> Membership | Invitation:
     """Add the account with this email now, or keep an invitation until it signs up."""
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email).first()
+    existing = workspace.memberships.filter(user=user).first() if user else None
+    check_role(workspace, existing, role)
     if user is not None:
         membership, _ = Membership.objects.update_or_create(
             workspace=workspace, user=user, defaults={"role": role}
