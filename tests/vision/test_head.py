@@ -86,13 +86,13 @@ def test_calibration_refuses_negatives_and_keeps_knowns(examples: list[Example])
     assert not unknown.any()
 
 
-def test_without_negatives_it_keeps_about_90_percent_of_held_out_knowns(examples: list[Example]) -> None:
+def test_without_negatives_it_keeps_nearly_all_held_out_knowns(examples: list[Example]) -> None:
     parts = split(examples, CLASSES, 0.25, seed=1)
     head = fit(parts.train, CLASSES)
     result = calibrate(head, parts.val, None)
     _, _, unknown = head.predict(np.stack([e.embedding for e in parts.val]))
     assert result["negatives"] == 0
-    assert 0 < unknown.mean() <= 0.15
+    assert 0 < unknown.mean() <= 0.1
 
 
 def test_calibration_judges_knowns_by_their_views_when_there_are_some(examples: list[Example]) -> None:
@@ -107,3 +107,11 @@ def test_calibration_judges_knowns_by_their_views_when_there_are_some(examples: 
             Example((v / np.linalg.norm(v)).astype(np.float32), e.label, e.group, e.order, e.ref, True)
         )
     assert calibrate(head, parts.val + views, None)["threshold"] < clean
+
+
+def test_look_alike_negatives_never_make_it_refuse_most_knowns(examples: list[Example]) -> None:
+    parts = split(examples, CLASSES, 0.25, seed=1)
+    head = fit(parts.train, CLASSES)
+    look_alikes = np.stack([e.embedding for e in parts.val])  # negatives as close as the knowns themselves
+    result = calibrate(head, parts.val, look_alikes)
+    assert result["knowns_kept"] >= 0.85  # about 90%: the 10th percentile of 18 knowns
