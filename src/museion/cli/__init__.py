@@ -14,6 +14,7 @@ import click
 from museion import __version__
 from museion.cli.models import models
 from museion.cli.recognizer import predict_command, train_command
+from museion.cli.serve import serve, worker
 from museion.cli.vision import classify, detect
 from museion.config import ConfigError
 from museion.vision.errors import VisionError
@@ -37,6 +38,8 @@ def cli() -> None:
 cli.add_command(classify)
 cli.add_command(detect)
 cli.add_command(models)
+cli.add_command(serve)
+cli.add_command(worker)
 cli.add_command(train_command)
 cli.add_command(predict_command)
 

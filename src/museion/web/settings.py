@@ -155,7 +155,9 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EMBEDDED_WORKER = env_bool("MUSEION_EMBEDDED_WORKER", True)
-SERVE_THREADS = env_int("MUSEION_SERVE_THREADS", 8)
+# Request threads of `museion serve`. On 2 cores, 4 keep both busy (uploads are read while others
+# infer) and need ~60 MB less than 8 (each concurrent inference holds its buffers): benchmarks/serve.py.
+SERVE_THREADS = env_int("MUSEION_SERVE_THREADS", 4)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
