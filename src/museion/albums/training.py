@@ -13,7 +13,7 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
-from museion.albums.jobs import Reporter
+from museion.albums.jobs import Reporter, bundle_name
 from museion.albums.media import save_picture
 from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion
 from museion.vision import head as heads
@@ -109,12 +109,14 @@ def negatives_for(album: Album) -> np.ndarray | None:
     Pictures never trained on have no embedding yet; they are embedded here, so a
     plain album of "not our works" photos counts as soon as it is uploaded.
     """
-    items = MediaItem.objects.filter(album_class__album__workspace=album.workspace_id).exclude(
-        album_class__album=album
-    )[:MAX_NEGATIVES]
-    cached = {
-        e.media_id: e.array() for e in Embedding.objects.filter(media__in=items, backbone=album.backbone)
-    }
+    items = list(
+        MediaItem.objects.filter(album_class__album__workspace=album.workspace_id).exclude(
+            album_class__album=album
+        )[:MAX_NEGATIVES]
+    )
+    # Ids, not a sliced subquery: MariaDB refuses LIMIT inside IN.
+    found = Embedding.objects.filter(media__in=[i.pk for i in items], backbone=album.backbone)
+    cached = {e.media_id: e.array() for e in found}
     vectors = []
     for item in items:
         if item.pk not in cached:
@@ -160,9 +162,7 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
         write_bundle(
             path, build_graph(spec, head), infos, preprocess_description(recognizer_input(spec)), metrics
         )
-        bundle_name = default_storage.save(
-            f"albums/{album.pk}/models/{job.pk}.zip", ContentFile(path.read_bytes())
-        )
+        bundle = default_storage.save(bundle_name(album.pk, job.pk), ContentFile(path.read_bytes()))
     buffer = io.BytesIO()
     np.savez(
         buffer, weights=head.weights, bias=head.bias, prototypes=head.prototypes, threshold=head.threshold
@@ -177,7 +177,7 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
                 backbone=album.backbone,
                 classes=infos,
                 head=buffer.getvalue(),
-                bundle=bundle_name,
+                bundle=bundle,
                 metrics=metrics,
             )
             # Publish only if the job is still ours: a cancelled run never replaces the model.
@@ -186,6 +186,6 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
             else:
                 raise transaction.TransactionManagementError("cancelled")
     except Exception:
-        default_storage.delete(bundle_name)
+        default_storage.delete(bundle)
         raise
     return version
