@@ -93,6 +93,7 @@ ENDPOINTS = [
     ),
     Endpoint("train", "POST", "/albums/{album}/train", change(202)),
     Endpoint("read job", "GET", "/jobs/{job}", READ),
+    Endpoint("list jobs", "GET", "/albums/{album}/jobs", READ),
     Endpoint("cancel job", "POST", "/jobs/{job}/cancel", change(200)),
     Endpoint("list versions", "GET", "/albums/{album}/models", READ),
     Endpoint(

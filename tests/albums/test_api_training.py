@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import onnxruntime as ort
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.utils import timezone
 from PIL import Image, ImageOps
@@ -260,7 +261,7 @@ def test_a_job_whose_work_raises_fails_with_the_error_and_keeps_the_model(
 
 def test_a_running_job_with_an_old_heartbeat_is_marked_failed(api: ApiCaller, trained: Trained) -> None:
     album = Album.objects.get(pk=trained.album)
-    old = timezone.now() - jobs.STALE_AFTER - timedelta(seconds=5)
+    old = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS + 5)
     stale = Job.objects.create(album=album, kind="train", status="running", started=old, heartbeat=old)
     alive = Job.objects.create(album=album, kind="video", status="running", heartbeat=timezone.now())
     assert jobs.fail_stale() == 1
@@ -346,3 +347,12 @@ def test_training_classes_of_one_photo_each_succeeds_with_nothing_to_validate(
     (version,) = api.get(f"/albums/{album}/models").json()
     assert version["metrics"]["validated"] == 0
     assert predict(api, album, jpeg("owl.jpg")).json()["predictions"][0]["label"] == "owl"
+
+
+def test_an_album_lists_its_jobs_newest_first(api: ApiCaller, trained: Trained) -> None:
+    album = Album.objects.get(pk=trained.album)
+    first = Job.objects.create(album=album, kind="video", status="succeeded")
+    latest = Job.objects.create(album=album, kind="train", status="queued")
+    listed = [j["id"] for j in api.get(f"/albums/{trained.album}/jobs").json()]
+    assert listed.index(latest.pk) < listed.index(first.pk)
+    assert all(Job.objects.get(pk=i).album_id == trained.album for i in listed)

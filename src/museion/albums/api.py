@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.http import FileResponse, HttpRequest
 from django.shortcuts import get_object_or_404
+from kombu.exceptions import OperationalError as BrokerError
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
@@ -37,6 +38,7 @@ from museion.web.schemas import ErrorOut
 from museion.web.uploads import image_error, read_upload
 
 router = Router(tags=["albums"], auth=TokenOrSession())
+JOBS_LISTED = 50
 E = {400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 
 
@@ -137,7 +139,11 @@ def upload_media(request: HttpRequest, album_id: int, class_id: int, file: File[
     except media.MediaError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
     if added.job is not None:
-        tasks.enqueue(added.job.pk, added.job.kind)
+        try:
+            tasks.enqueue(added.job.pk, added.job.kind)
+        except BrokerError:
+            media.discard_video(added.job)  # refused whole: no video waits for frames that never come
+            raise
     return Status(
         202,
         {
@@ -198,6 +204,14 @@ def train(request: HttpRequest, album_id: int) -> Status:
 def get_job(request: HttpRequest, job_id: int) -> dict:
     jobs.fail_stale()
     return job_for(request.auth, job_id).to_dict()
+
+
+@router.get("/albums/{album_id}/jobs", response={200: list[JobOut], **E})
+def list_jobs(request: HttpRequest, album_id: int) -> list[dict]:
+    """The album's latest jobs, newest first."""
+    album = album_for(request.auth, album_id)
+    jobs.fail_stale()
+    return [j.to_dict() for j in album.jobs.all()[:JOBS_LISTED]]
 
 
 @router.post("/jobs/{job_id}/cancel", response={200: JobOut, 409: ErrorOut, **E})

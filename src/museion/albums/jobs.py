@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import timedelta
+from pathlib import PurePosixPath
 
+from django.conf import settings
+from django.core.files.storage import default_storage
+from django.db import DatabaseError, connection
 from django.db.models import Q
 from django.utils import timezone
 
 from museion.albums.models import Job
+from museion.web.storage import PARTIAL_PREFIX
 
 log = logging.getLogger("museion.albums")
-STALE_AFTER = timedelta(minutes=10)  # a running job whose worker is silent this long has died
 
 
 class Cancelled(Exception):
@@ -36,6 +41,7 @@ class Reporter:
 
 def run(job_id: int, work: Callable[[Job, Reporter], dict]) -> None:
     """Claim the queued job, run `work`, and record how it ended."""
+    fail_stale()  # a job another worker left behind when it died ends now
     now = timezone.now()
     # Only one worker wins the claim: a redelivered message finds the job no longer queued.
     if (
@@ -46,16 +52,47 @@ def run(job_id: int, work: Callable[[Job, Reporter], dict]) -> None:
     ):
         return
     job = Job.objects.get(pk=job_id)
-    try:
-        result = work(job, Reporter(job))
-    except Cancelled:
-        log.info("job %s was cancelled", job_id)
-        return
-    except Exception as exc:
-        log.exception("job %s failed", job_id)
-        finish(job_id, Job.Status.FAILED, error=str(exc) or type(exc).__name__)
-        return
+    with Heartbeat(job_id):
+        try:
+            result = work(job, Reporter(job))
+        except Cancelled:
+            log.info("job %s was cancelled", job_id)
+            return
+        except Exception as exc:
+            log.exception("job %s failed", job_id)
+            finish(job_id, Job.Status.FAILED, error=str(exc) or type(exc).__name__)
+            return
     finish(job_id, Job.Status.SUCCEEDED, result=result)
+
+
+class Heartbeat:
+    """While a job runs, touch its heartbeat often, however long a stage takes without reporting."""
+
+    def __init__(self, job_id: int) -> None:
+        self.job_id = job_id
+        self.every = settings.JOB_STALE_SECONDS / 6
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, name=f"job-{job_id}-heartbeat", daemon=True)
+
+    def __enter__(self) -> Heartbeat:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(self.every):
+                try:
+                    Job.objects.filter(pk=self.job_id, status=Job.Status.RUNNING).update(
+                        heartbeat=timezone.now()
+                    )
+                except DatabaseError as exc:  # a busy or briefly unreachable database: beat again later
+                    log.warning("job %s heartbeat not written: %s", self.job_id, exc)
+        finally:
+            connection.close()  # this thread's own connection
 
 
 def finish(job_id: int, status: str, *, error: str = "", result: dict | None = None) -> bool:
@@ -64,6 +101,12 @@ def finish(job_id: int, status: str, *, error: str = "", result: dict | None = N
     if status == Job.Status.SUCCEEDED:
         fields.update(progress=1.0, stage="done", result=result or {})
     return Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(**fields) == 1
+
+
+def fail_queued(job_id: int, error: str) -> None:
+    Job.objects.filter(pk=job_id, status=Job.Status.QUEUED).update(
+        status=Job.Status.FAILED, finished=timezone.now(), stage="failed", error=error
+    )
 
 
 def cancel(job: Job) -> bool:
@@ -76,11 +119,35 @@ def cancel(job: Job) -> bool:
 
 def fail_stale() -> int:
     """Mark failed the running jobs whose worker stopped reporting (killed, machine lost)."""
-    cutoff = timezone.now() - STALE_AFTER
-    return (
-        Job.objects.filter(status=Job.Status.RUNNING)
-        .filter(Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True))
-        .update(
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_STALE_SECONDS)
+    silent = Q(heartbeat__lt=cutoff) | Q(heartbeat__isnull=True)
+    failed = 0
+    for pk, album_id, kind in Job.objects.filter(silent, status=Job.Status.RUNNING).values_list(
+        "pk", "album_id", "kind"
+    ):
+        # Filtered again: its worker may have written a heartbeat meanwhile.
+        if Job.objects.filter(silent, pk=pk, status=Job.Status.RUNNING).update(
             status=Job.Status.FAILED, finished=timezone.now(), error="the worker running this job stopped"
-        )
-    )
+        ):
+            failed += 1
+            if kind == Job.Kind.TRAIN:
+                discard_bundle(album_id, pk)
+    return failed
+
+
+def bundle_name(album_id: int, job_id: int) -> str:
+    return f"albums/{album_id}/models/{job_id}.zip"
+
+
+def discard_bundle(album_id: int, job_id: int) -> None:
+    """What a dead training left in storage: its bundle, unless a version holds it, and half-written files."""
+    from museion.albums.models import ModelVersion
+
+    name = bundle_name(album_id, job_id)
+    if not ModelVersion.objects.filter(bundle=name).exists():
+        default_storage.delete(name)
+    folder = str(PurePosixPath(name).parent)
+    if default_storage.exists(folder):
+        for leftover in default_storage.listdir(folder)[1]:
+            if leftover.startswith(PARTIAL_PREFIX):  # one training per album: no other writer there
+                default_storage.delete(f"{folder}/{leftover}")

@@ -187,6 +187,16 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
     return Added(job=job)
 
 
+def discard_video(job: Job) -> None:
+    """Undo `add_video`: its job, its video row and file."""
+    video = job.video
+    job.delete()
+    if video is not None:
+        name = video.file.name
+        video.delete()
+        _delete_files_on_commit([name])
+
+
 def delete_item(item: MediaItem) -> None:
     name = item.file.name
     item.delete()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+from kombu.exceptions import OperationalError as BrokerError
 
 from museion.albums import jobs, training
 
@@ -18,8 +19,22 @@ def train(job_id: int) -> None:
 
 
 def enqueue(job_id: int, kind: str) -> None:
-    """Send a job to its queue once the transaction that made it has committed."""
+    """Send a job to its queue once the transaction that made it has committed.
+
+    Outside a transaction (a request) that is now. If the broker cannot take
+    the message, the job fails at once and the broker's error propagates, so
+    that the caller answers 503 and no job waits in "queued" for a message
+    that was never sent.
+    """
     from django.db import transaction
 
     task, queue = (train, "train") if kind == "train" else (extract_video, "video")
-    transaction.on_commit(lambda: task.apply_async((job_id,), queue=queue))
+
+    def send() -> None:
+        try:
+            task.apply_async((job_id,), queue=queue)
+        except BrokerError:
+            jobs.fail_queued(job_id, "the job queue (Celery broker) could not be reached; try again")
+            raise
+
+    transaction.on_commit(send)

@@ -159,7 +159,10 @@ def worker(queues: str, concurrency: int, loglevel: str) -> None:
     _django_settings()
     from museion.web.celery import app
 
-    app.worker_main(celery_worker_args(names, concurrency, loglevel))
+    # A node name of its own: several workers on one machine must not share one.
+    app.worker_main(
+        [*celery_worker_args(names, concurrency, loglevel), "--hostname", f"museion-{os.getpid()}@%h"]
+    )
 
 
 # --- What runs in the fresh interpreter -------------------------------------------------------

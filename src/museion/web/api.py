@@ -15,7 +15,7 @@ from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
-from museion.web.errors import ApiError, error_response
+from museion.web.errors import ApiError, error_response, unavailable_response, unavailable_service
 from museion.web.schemas import HealthOut
 
 log = logging.getLogger("museion.web")
@@ -74,6 +74,10 @@ def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespons
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    what = unavailable_service(exc)
+    if what is not None:
+        log.warning("%s unavailable on %s %s: %s", what, request.method, request.path, exc)
+        return unavailable_response(what)
     log.exception("unexpected error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
 

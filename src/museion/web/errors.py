@@ -25,3 +25,28 @@ def error_response(
 
 def is_api(path: str) -> bool:
     return path.startswith("/api/")
+
+
+# The database or the job queue is unreachable: the client may try again shortly.
+RETRY_AFTER_S = "5"
+
+
+def unavailable_response(what: str) -> JsonResponse:
+    return error_response(
+        503,
+        "unavailable",
+        f"the {what} is unreachable just now; nothing was changed. Try again in a few seconds",
+        {"Retry-After": RETRY_AFTER_S},
+    )
+
+
+def unavailable_service(exc: BaseException | None) -> str | None:
+    """'database' or 'job queue' when `exc` says that one is unreachable, else None."""
+    from django.db import InterfaceError, OperationalError
+    from kombu.exceptions import OperationalError as BrokerError
+
+    if isinstance(exc, BrokerError):
+        return "job queue"
+    if isinstance(exc, OperationalError | InterfaceError):
+        return "database"
+    return None

@@ -87,6 +87,15 @@ def _database() -> dict:
         db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL is not a database URL Museion knows: {exc}") from None
+    if db["ENGINE"] == "django.db.backends.mysql":
+        try:
+            import pymysql  # the `mysql` extra: pure Python, no client library to compile
+        except ImportError:
+            raise ConfigError(
+                "DATABASE_URL names MySQL: install it with pip install 'museion[mysql]'"
+            ) from None
+        pymysql.install_as_MySQLdb()
+        db["OPTIONS"] = {"charset": "utf8mb4"}
     if db["ENGINE"] == "django.db.backends.sqlite3":
         db["CONN_MAX_AGE"] = 0
         # WAL lets readers work while a writer writes; IMMEDIATE avoids
@@ -124,7 +133,7 @@ STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one
 MEDIA_URL = "/media/"
 MEDIA_ROOT = HOME / "media"
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {"BACKEND": "museion.web.storage.AtomicFileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the apps' static folders when collectstatic was not run.
@@ -155,6 +164,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 EMBEDDED_WORKER = env_bool("MUSEION_EMBEDDED_WORKER", True)
+# A running job's worker writes a heartbeat every sixth of this; a job silent this long is failed.
+JOB_STALE_SECONDS = env_int("MUSEION_JOB_STALE_SECONDS", 120, minimum=3)
 # Request threads of `museion serve`. On 2 cores, 4 keep both busy (uploads are read while others
 # infer) and need ~60 MB less than 8 (each concurrent inference holds its buffers): benchmarks/serve.py.
 SERVE_THREADS = env_int("MUSEION_SERVE_THREADS", 4)

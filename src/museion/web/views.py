@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import sys
+
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from museion.web.errors import error_response, is_api
+from museion.web.errors import (
+    RETRY_AFTER_S,
+    error_response,
+    is_api,
+    unavailable_response,
+    unavailable_service,
+)
 
 
 def api_not_found(request: HttpRequest) -> HttpResponse:
@@ -19,6 +27,23 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
+    # Django calls this inside its `except`: the exception says whether a service is down.
+    what = unavailable_service(sys.exc_info()[1])
+    if what is not None:
+        return unavailable(request, what)
     if is_api(request.path):
         return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
     return render(request, "error.html", {"title": "Something went wrong", "status": 500}, status=500)
+
+
+def unavailable(request: HttpRequest, what: str) -> HttpResponse:
+    if is_api(request.path):
+        return unavailable_response(what)
+    # No template: rendering one may need the very database that is down.
+    response = HttpResponse(
+        f"<!doctype html><title>Unavailable</title><h1>Back in a moment</h1>"
+        f"<p>The {what} is unreachable just now. This page will work again in a few seconds.</p>",
+        status=503,
+    )
+    response["Retry-After"] = RETRY_AFTER_S
+    return response
