@@ -6,13 +6,25 @@ BIN := $(VENV)/bin
 SHARED ?= $(abspath ../shared)
 export MUSEION_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models),$(SHARED)/models,)
 
-.PHONY: run test install dev lint format bench browser clean
+.PHONY: run test test-databases install dev lint format bench browser clean
 
 run: $(VENV)/.installed
 	$(BIN)/museion serve
 
+# The services of this machine (see the README's development section). tests/production runs
+# museion serve + two workers on each stack; the database-facing suites run again on each database.
+POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/museion_unit
+MARIADB_URL ?= mysql://root@127.0.0.1:3306/museion_unit
+DB_SUITES := tests/accounts tests/recognition tests/albums tests/web \
+	--ignore=tests/web/test_browser.py --ignore=tests/albums/test_viewer_browser.py
+
 test: $(VENV)/.installed-dev browser lint
 	$(BIN)/pytest
+	$(MAKE) --no-print-directory test-databases
+
+test-databases: $(VENV)/.installed-dev
+	DATABASE_URL=$(POSTGRES_URL) $(BIN)/pytest -q -p no:cacheprovider --create-db $(DB_SUITES)
+	DATABASE_URL=$(MARIADB_URL) $(BIN)/pytest -q -p no:cacheprovider --create-db $(DB_SUITES)
 
 # The browser test drives Debian's chromium (never a downloaded browser).
 browser:

@@ -55,7 +55,6 @@ def test_a_photo_becomes_one_item_with_its_size(api: ApiCaller, album: Album, fm
     )
     served = api.get(item["image_url"].removeprefix("/api/v1"))
     assert b"".join(served.streaming_content) == data
-    served.close()
 
 
 def zip_of(entries: dict[str, bytes], links: tuple[str, ...] = ()) -> bytes:

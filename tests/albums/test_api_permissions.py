@@ -163,8 +163,9 @@ def snapshot(root: Path) -> tuple:
 
 def finished(response) -> int:
     if getattr(response, "streaming", False):
+        # Consuming the content closes the response, as a WSGI server would. Closing it again
+        # would close the database connection, and with it the test's transaction.
         b"".join(response.streaming_content)
-        response.close()
     return response.status_code
 
 

@@ -170,7 +170,6 @@ def bundle_files(api: ApiCaller, album: int) -> zipfile.ZipFile:
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
     data = b"".join(response.streaming_content)
-    response.close()
     return zipfile.ZipFile(io.BytesIO(data))
 
 

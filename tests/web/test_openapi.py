@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import hypothesis
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from schemathesis.checks import not_a_server_error, response_schema_conformance
 
 from museion.accounts.models import User
@@ -66,10 +70,18 @@ def parrot_outcome() -> tuple[Outcome, bytes]:
 
 
 @pytest.fixture
-def caller(db, settings) -> User:
+def caller(db, settings) -> Iterator[User]:
     """The signed-in user the generated requests run as; no rate limit in their way."""
     settings.RATE_LIMIT_USER = settings.RATE_LIMIT_IP = settings.RATE_LIMIT_SIGNIN = (0, 60)
-    return make_user("fuzzer@example.org")
+    # Requests go through the real WSGI handler, whose end-of-request signal would close the
+    # database connection, and with it the test's transaction (as Django's test client avoids).
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield make_user("fuzzer@example.org")
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @schema.parametrize()

@@ -84,7 +84,9 @@ TEMPLATES = [
 def _database() -> dict:
     url = env_str("DATABASE_URL", f"sqlite:///{HOME / 'museion.sqlite3'}")
     try:
-        db = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        # Connections kept this long between requests; 0 behind a pooler such as PgBouncer.
+        max_age = env_int("MUSEION_DB_CONN_MAX_AGE", 60, minimum=0)
+        db = dj_database_url.parse(url, conn_max_age=max_age, conn_health_checks=True)
     except ValueError as exc:
         raise ConfigError(f"DATABASE_URL is not a database URL Museion knows: {exc}") from None
     if db["ENGINE"] == "django.db.backends.mysql":
