@@ -14,7 +14,9 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -199,3 +201,31 @@ def test_serve_without_models_says_how_to_get_them(tmp_path: Path) -> None:
     assert "museion models pull" in done.stderr
     assert "Traceback" not in done.stderr
     assert done.stdout == ""
+
+
+def test_an_overloaded_server_sheds_posts_with_503_and_keeps_serving(start, images: Path) -> None:
+    server = start(
+        "--no-worker", "--threads", "1", MUSEION_MAX_QUEUE_SECONDS="0.2", MUSEION_RATE_LIMIT_IP="0"
+    )
+    server.wait_healthy()
+    body, content_type = multipart(images / "kite_and_cold.jpg")
+
+    def predict(_: int) -> tuple[int, dict, dict]:
+        status, headers, answer = server.request(
+            "POST", "/api/v1/predict", body, {"Content-Type": content_type}
+        )
+        return status, json.loads(answer), dict(headers)
+
+    with ThreadPoolExecutor(24) as pool:
+        answers = list(pool.map(predict, range(48)))
+    statuses = Counter(status for status, _, _ in answers)
+    assert set(statuses) == {200, 503}, statuses
+    assert statuses[200] >= 2  # the thread kept working through the crowd
+    for status, answer, headers in answers:
+        if status == 503:
+            assert answer["error"]["code"] == "overloaded"
+            assert int(headers["Retry-After"]) >= 1
+        else:
+            assert answer["predictions"][0]["label"]
+    assert server.process.poll() is None
+    assert predict(0)[0] == 200  # the crowd gone, nothing is refused

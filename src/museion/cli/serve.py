@@ -174,7 +174,7 @@ def run_server(config_json: str) -> None:
     options = {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
         "workers": 1,
-        "worker_class": "gthread",
+        "worker_class": "museion.web.gworker.QueueTimedWorker",  # gthread, timing the queue
         "threads": config["threads"],
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
         "keepalive": 5,

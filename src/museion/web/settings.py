@@ -51,6 +51,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "museion.web.overload.ShedLoadMiddleware",  # first: a refused request costs nothing more
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "museion.web.middleware.ApiGuardMiddleware",
@@ -151,13 +152,29 @@ RATE_LIMIT_IP = env_rate("MUSEION_RATE_LIMIT_IP", "6000/minute")
 RATE_LIMIT_SIGNIN = env_rate("MUSEION_RATE_LIMIT_SIGNIN", "10/minute")
 HISTORY_PAGE_SIZE = 20
 
-CACHES = {
-    "default": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "museion",
-        "OPTIONS": {"MAX_ENTRIES": 100_000},
+# Addresses of reverse proxies (nginx) whose X-Forwarded-For names the real client.
+TRUSTED_PROXIES = set(env_list("MUSEION_TRUSTED_PROXIES", []))
+
+
+def _cache() -> dict:
+    """Per process by default; shared by every web node (rate limits) with a redis:// URL."""
+    url = env_str("MUSEION_CACHE_URL", "")
+    if not url:
+        return {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "museion",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    if not url.startswith(("redis://", "rediss://", "unix://")):
+        raise ConfigError(f"MUSEION_CACHE_URL must be a redis:// URL, got {url!r}")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": "museion",
     }
-}
+
+
+CACHES = {"default": _cache()}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", f"sqla+sqlite:///{HOME / 'broker.sqlite3'}")
 CELERY_TASK_DEFAULT_QUEUE = "default"  # workers consume default, train and video
@@ -171,6 +188,8 @@ JOB_STALE_SECONDS = env_int("MUSEION_JOB_STALE_SECONDS", 120, minimum=3)
 # Request threads of `museion serve`. On 2 cores, 4 keep both busy (uploads are read while others
 # infer) and need ~60 MB less than 8 (each concurrent inference holds its buffers): benchmarks/serve.py.
 SERVE_THREADS = env_int("MUSEION_SERVE_THREADS", 4)
+# A POST that waited longer than this for a server thread is refused with 503 (0: never).
+MAX_QUEUE_SECONDS = env_float("MUSEION_MAX_QUEUE_SECONDS", 2.0)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
