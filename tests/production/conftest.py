@@ -120,6 +120,8 @@ class Services:
             self.undo.append(lambda: _flush_redis(number))
             self.broker = Proxy(6379)
             self.env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:{self.broker.port}/{number}"
+            # Rate-limit counts shared by web nodes; reached directly, so it stays up when the broker goes.
+            self.env["MUSEION_CACHE_URL"] = f"redis://127.0.0.1:6379/{number}"
         elif self.stack.broker == "rabbitmq":
             _rabbitmq(name, True)
             self.undo.append(lambda: _rabbitmq(name, False))
@@ -212,8 +214,8 @@ def deployment(
     env = {
         **services.env,
         "MUSEION_JOB_STALE_SECONDS": str(JOB_STALE_SECONDS),
-        "MUSEION_RATE_LIMIT_IP": "0",
-        "MUSEION_RATE_LIMIT_USER": "0",
+        "MUSEION_RATE_LIMIT_IP": "100000/minute",  # counted (in Redis on that stack), never reached
+        "MUSEION_RATE_LIMIT_USER": "100000/minute",
     }
     web = Server(root / "home", ("--no-worker",), **env)
     deployment = Deployment(stack, root / "home", services, web, [], Api(web), env, root)

@@ -62,6 +62,29 @@ def test_a_forwarded_for_header_does_not_escape_the_ip_limit(
     assert_limited(predict(client, png, **{"X-Forwarded-For": "203.0.113.9"}))
 
 
+def test_behind_a_trusted_proxy_each_visitor_is_counted_on_their_own(
+    client: Client, settings, png: bytes, db
+) -> None:
+    settings.RATE_LIMIT_IP = (1, 60)
+    settings.TRUSTED_PROXIES = {"127.0.0.1"}
+    via_nginx = {"ip": "127.0.0.1"}
+    assert predict(client, png, **via_nginx, **{"X-Forwarded-For": "203.0.113.9"}).status_code == 200
+    assert predict(client, png, **via_nginx, **{"X-Forwarded-For": "198.51.100.7"}).status_code == 200
+    assert_limited(predict(client, png, **via_nginx, **{"X-Forwarded-For": "203.0.113.9"}))
+
+
+def test_a_client_cannot_pose_as_another_through_a_trusted_proxy(
+    client: Client, settings, png: bytes, db
+) -> None:
+    # The client wrote the first address itself; nginx appended the one it saw.
+    settings.RATE_LIMIT_IP = (1, 60)
+    settings.TRUSTED_PROXIES = {"127.0.0.1"}
+    forged = {"X-Forwarded-For": "10.9.9.9, 203.0.113.9"}
+    assert predict(client, png, ip="127.0.0.1", **forged).status_code == 200
+    forged = {"X-Forwarded-For": "10.8.8.8, 203.0.113.9"}
+    assert_limited(predict(client, png, ip="127.0.0.1", **forged))
+
+
 def test_signed_in_callers_are_limited_per_user_from_any_ip(
     client: Client, settings, png: bytes, owner, teammate
 ) -> None:

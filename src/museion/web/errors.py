@@ -47,6 +47,18 @@ def unavailable_service(exc: BaseException | None) -> str | None:
 
     if isinstance(exc, BrokerError):
         return "job queue"
+    if _redis_down(exc):
+        return "cache"
     if isinstance(exc, OperationalError | InterfaceError):
         return "database"
     return None
+
+
+def _redis_down(exc: BaseException | None) -> bool:
+    """MUSEION_CACHE_URL's Redis is unreachable (the `redis` extra may not be installed)."""
+    try:
+        from redis.exceptions import ConnectionError as Unreachable
+        from redis.exceptions import TimeoutError as Late
+    except ImportError:
+        return False
+    return isinstance(exc, Unreachable | Late)

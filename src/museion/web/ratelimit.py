@@ -12,9 +12,21 @@ from museion.web.errors import ApiError
 
 
 def client_ip(request: HttpRequest) -> str:
-    # Behind a proxy, the proxy sets REMOTE_ADDR correctly (see deploy/nginx);
-    # X-Forwarded-For is not trusted, since any client can write it.
-    return request.META.get("REMOTE_ADDR", "unknown")
+    """The caller's address. X-Forwarded-For counts only as written by MUSEION_TRUSTED_PROXIES.
+
+    Any client can write X-Forwarded-For; a proxy appends the address it saw.
+    So the list is read from its end, skipping the trusted proxies, and the
+    first address that is not one of them is the client.
+    """
+    peer = request.META.get("REMOTE_ADDR", "unknown")
+    trusted = settings.TRUSTED_PROXIES
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop
+    return peer
 
 
 def hit(scope: str, ident: str, rate: tuple[int, int]) -> None:
