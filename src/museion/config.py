@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 import platformdirs
@@ -133,4 +133,13 @@ class Settings:
 
 
 def settings() -> Settings:
-    return Settings.from_env()
+    """The settings of the environment as it is now (a test may have changed it)."""
+    read = (k for k in os.environ if k.startswith("MUSEION_") or k in ("HOME", "XDG_DATA_HOME"))
+    return _settings_for(tuple(sorted((k, os.environ[k]) for k in read)))
+
+
+@lru_cache(maxsize=8)
+def _settings_for(env: tuple[tuple[str, str], ...]) -> Settings:
+    # Parsing (paths resolved, numbers checked) costs about 0.3 ms, several times per request;
+    # the same environment always gives the same settings.
+    return Settings.from_env(dict(env))
