@@ -11,7 +11,9 @@ them away and give them back.
 from __future__ import annotations
 
 import json
+import os
 import random
+import signal
 import subprocess
 import time
 import uuid
@@ -21,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import Server, Worker, multipart
+from tests.processes import Server, Worker, descendants, multipart
 from tests.proxy import Proxy
 
 JOB_STALE_SECONDS = 6  # a job whose worker died is failed this soon (production default: 120)
@@ -198,6 +200,20 @@ class Deployment:
         self.workers.append(worker)
         return worker
 
+    def kill_web(self) -> None:
+        """SIGKILL the web node, master and worker: a crash, a power cut, the OOM killer."""
+        for proc in [*descendants(self.web.process.pid)]:
+            if proc.alive():
+                os.kill(proc.pid, signal.SIGKILL)
+        self.web.process.kill()
+        self.web.process.wait()
+
+    def start_web(self) -> None:
+        self.web.close()
+        self.web = Server(self.home, ("--no-worker",), **self.env)
+        self.api.server = self.web
+        self.web.wait_healthy()
+
     def media_files(self) -> set[str]:
         root = self.home / "media"
         return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
@@ -228,5 +244,5 @@ def deployment(
     finally:
         for worker in deployment.workers:
             worker.close()
-        web.close()
+        deployment.web.close()  # the one running now: a test may have replaced the first
         services.stop()

@@ -4,6 +4,7 @@ database or the broker gone for a while."""
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -173,3 +174,43 @@ def test_with_the_broker_down_jobs_answer_503_and_recover(
     status, body = recovers(lambda: api.call("POST", f"/albums/{album['id']}/train"), 202)
     assert status == 202, body
     assert api.wait_job(body["job"]["id"])["status"] == "succeeded"
+
+
+def test_a_web_node_killed_during_uploads_keeps_every_acknowledged_one_whole(
+    deployment: Deployment, album: dict
+) -> None:
+    api = deployment.api
+    hot_dog = next(c for c in api.call("GET", f"/albums/{album['id']}/classes")[1] if c["name"] == "hot_dog")
+    media = f"/albums/{album['id']}/classes/{hot_dog['id']}/media"
+    photos = [(IMAGES / n).read_bytes() for n in ("hot_dog.jpg", "cat_720p.jpg", "kite_and_cold.jpg")]
+    root = deployment.home / "media" / "albums" / str(album["id"])
+    before = set(root.glob("*.jpg"))
+    acknowledged: list[tuple[int, bytes]] = []
+    stop = threading.Event()
+
+    def uploader(n: int) -> None:
+        while not stop.is_set():
+            photo = photos[n % len(photos)]
+            try:
+                status, added, _ = api.upload(media, (f"upload-{n}.jpg", photo))
+            except OSError:  # the server went away mid-request
+                continue
+            if status == 202:
+                acknowledged.append((added["items"][0]["id"], photo))
+
+    threads = [threading.Thread(target=uploader, args=(n,)) for n in range(6)]
+    for thread in threads:
+        thread.start()
+    time.sleep(3)
+    deployment.kill_web()
+    stop.set()
+    for thread in threads:
+        thread.join(30)
+    assert acknowledged, "no upload was answered before the kill"
+    deployment.start_web()
+    listed = {item["id"]: item for item in api.call("GET", media)[1]}
+    for item_id, photo in acknowledged:  # every answered upload is there, whole
+        status, _, served = deployment.web.request("GET", listed[item_id]["image_url"], headers=api.headers)
+        assert (status, served) == (200, photo)
+    for path in set(root.glob("*.jpg")) - before:  # no half-written photo under a final name, row or not
+        assert path.read_bytes() in photos, path
