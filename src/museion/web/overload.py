@@ -6,7 +6,8 @@ camera has sent the next frame) and the work would be wasted. `museion serve`
 runs gunicorn with `QueueTimedWorker`, which notes when each request starts
 waiting for a thread; `ShedLoadMiddleware` refuses costly requests (POSTs:
 predictions, uploads) that waited longer than MUSEION_MAX_QUEUE_SECONDS, before
-their body is read. Cheap reads, the health check among them, are still served.
+their body is parsed or stored. Cheap reads, the health check among them, are
+still served.
 """
 
 from __future__ import annotations
@@ -42,8 +43,30 @@ class ShedLoadMiddleware:
         limit = settings.MAX_QUEUE_SECONDS
         waited = queued_for()
         if request.method == "POST" and limit and waited > limit:
+            _discard_body(request)
             return overloaded(request, waited)
         return self.get_response(request)
+
+
+def _discard_body(request: HttpRequest) -> None:
+    """Read the unread upload off the connection, so that the client can send its next request on it.
+
+    Left unread, the server closes the connection after answering, and a
+    keep-alive client finds it closed when it sends again. Reading costs far
+    less than the decoding and inference this request is spared.
+    """
+    try:
+        remaining = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return
+    if remaining > settings.MAX_UPLOAD_BYTES + 1_000_000:  # refused as too large anyway: let it close
+        return
+    stream = request.META["wsgi.input"]
+    while remaining > 0:
+        chunk = stream.read(min(65536, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
 
 
 def overloaded(request: HttpRequest, waited: float) -> HttpResponse:
