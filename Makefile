@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 # Offline model files: the shared folder beside a checkout, when there is one.
 SHARED ?= $(abspath ../shared)
 export MUSEION_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models),$(SHARED)/models,)
+# The tests' photos, clips and models (tests/conftest.py).
+export MUSEION_SHARED ?= $(SHARED)
 
 .PHONY: run test test-databases install dev lint format bench browser clean
 
