@@ -7,12 +7,13 @@ import pytest
 from click.testing import CliRunner
 
 from museion.cli import cli
+from tests.conftest import IMAGES
 from tests.media import make_dataset
 
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    images = Path(__file__).resolve().parents[2].parent / "shared" / "images"
+    images = IMAGES
     return make_dataset(tmp_path_factory.mktemp("ds"), images, ["owl.jpg", "parrot.jpg", "sunflower.bmp"], 2)
 
 

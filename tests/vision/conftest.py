@@ -1,10 +1,11 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 from PIL import Image
+
+from tests.conftest import IMAGES
 
 
 def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
@@ -15,7 +16,7 @@ def encode(image: Image.Image, fmt: str, **options: object) -> bytes:
 
 @pytest.fixture(scope="session")
 def parrot() -> Image.Image:
-    return Image.open(Path(__file__).resolve().parents[2].parent / "shared/images/parrot.jpg").convert("RGB")
+    return Image.open(IMAGES / "parrot.jpg").convert("RGB")
 
 
 @pytest.fixture(scope="session")

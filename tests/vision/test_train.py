@@ -12,6 +12,7 @@ from PIL import Image, ImageEnhance
 from museion.vision.bundle import Bundle
 from museion.vision.head import Head
 from museion.vision.train import Dataset, TrainOptions, export, read_dataset, train
+from tests.conftest import IMAGES
 from tests.media import make_dataset
 
 CLASSES = ["parrot.jpg", "owl.jpg", "sunflower.bmp", "dragonfly.bmp"]
@@ -20,13 +21,13 @@ UNKNOWNS = ["hot_dog.jpg", "grace_hopper.bmp", "kite_and_cold.jpg"]
 
 @pytest.fixture(scope="module")
 def dataset(tmp_path_factory: pytest.TempPathFactory) -> Dataset:
-    images = Path(__file__).resolve().parents[2].parent / "shared" / "images"
+    images = IMAGES
     return read_dataset(make_dataset(tmp_path_factory.mktemp("ds"), images, CLASSES, seconds=3), fps=2)
 
 
 @pytest.fixture(scope="module")
 def trained(dataset: Dataset, tmp_path_factory: pytest.TempPathFactory) -> tuple[Head, dict, Path]:
-    images = Path(__file__).resolve().parents[2].parent / "shared" / "images"
+    images = IMAGES
     negatives = [Image.open(images / "pets.jpg"), Image.open(images / "face.jpg")]
     head, metrics = train(dataset, TrainOptions(views=3), negatives)
     path = tmp_path_factory.mktemp("out") / "bundle.zip"
