@@ -135,8 +135,31 @@ STATIC_ROOT = HOME / "static"
 STATIC_ROOT.mkdir(exist_ok=True)  # whitenoise warns about a missing one
 MEDIA_URL = "/media/"
 MEDIA_ROOT = HOME / "media"
+
+
+def _media_storage() -> dict:
+    """Uploads, photos and model bundles: MEDIA_ROOT, or an S3-compatible bucket (MUSEION_S3_*)."""
+    bucket = env_str("MUSEION_S3_BUCKET", "")
+    if not bucket:
+        return {"BACKEND": "museion.web.storage.AtomicFileSystemStorage"}
+    try:
+        import storages  # noqa: F401 - the `s3` extra
+    except ImportError:
+        raise ConfigError("MUSEION_S3_BUCKET is set: pip install 'museion[s3]' for S3 support") from None
+    # Credentials come the usual AWS ways (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a profile, a role).
+    options = {
+        "bucket_name": bucket,
+        "endpoint_url": env_str("MUSEION_S3_ENDPOINT_URL", "") or None,  # MinIO, Ceph, R2, ...
+        "region_name": env_str("MUSEION_S3_REGION", "") or None,
+        "location": env_str("MUSEION_S3_PREFIX", ""),
+        "file_overwrite": False,  # a name already taken gets a new one, as on disk
+        "default_acl": None,  # private: every file is served through Museion's permission checks
+    }
+    return {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": options}
+
+
 STORAGES = {
-    "default": {"BACKEND": "museion.web.storage.AtomicFileSystemStorage"},
+    "default": _media_storage(),
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 # Serve straight from the apps' static folders when collectstatic was not run.
