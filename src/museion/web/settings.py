@@ -214,6 +214,18 @@ SERVE_THREADS = env_int("MUSEION_SERVE_THREADS", 4)
 # A POST that waited longer than this for a server thread is refused with 503 (0: never).
 MAX_QUEUE_SECONDS = env_float("MUSEION_MAX_QUEUE_SECONDS", 2.0)
 
+# Behind a TLS-terminating proxy (deploy/nginx): HTTPS only, secure cookies, HSTS. The proxy must
+# set X-Forwarded-Proto; the health check stays reachable over plain HTTP for load balancers.
+HTTPS = env_bool("MUSEION_HTTPS", False)
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_HSTS_SECONDS = env_int("MUSEION_HSTS_SECONDS", 31_536_000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MUSEION_HSTS_INCLUDE_SUBDOMAINS", True)
+    SECURE_HSTS_PRELOAD = env_bool("MUSEION_HSTS_PRELOAD", False)
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
