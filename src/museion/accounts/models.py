@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
@@ -87,12 +88,26 @@ class Workspace(models.Model):
     personal = models.BooleanField(default=False)
     created = models.DateTimeField(default=timezone.now)
     members = models.ManyToManyField(User, through="Membership", related_name="workspaces")
+    # None: the server's default (MUSEION_WORKSPACE_QUOTA_MB, MUSEION_RETENTION_DAYS); 0: no limit.
+    quota_mb = models.PositiveIntegerField(null=True, blank=True)
+    retention_days = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def quota_bytes(self) -> int:
+        """The storage its albums may use; 0 for no limit."""
+        mb = settings.WORKSPACE_QUOTA_MB if self.quota_mb is None else self.quota_mb
+        return mb * 1_000_000
+
+    @property
+    def retention(self) -> int:
+        """Days a member's stored predictions are kept; 0 for ever."""
+        return settings.RETENTION_DAYS if self.retention_days is None else self.retention_days
 
     def role_of(self, user: User) -> Role | None:
         membership = self.memberships.filter(user=user).first()

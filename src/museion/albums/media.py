@@ -16,8 +16,10 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Sum
 
-from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
+from museion.accounts.models import Workspace
+from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, sniff
 from museion.vision.video import probe
@@ -59,6 +61,7 @@ def kind_of(data: bytes) -> str | None:
 
 
 def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
+    check_room(album_class.album.workspace, len(data))
     kind = kind_of(data)
     if kind == "image":
         return Added(items=[add_photo(album_class, name, data)])
@@ -71,6 +74,35 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
     raise MediaError(
         415, "unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)"
     )
+
+
+def storage_used(workspace: Workspace) -> int:
+    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles."""
+    in_albums = {"album_class__album__workspace": workspace}
+    return sum(
+        model.objects.filter(**where).aggregate(total=Sum("size"))["total"] or 0
+        for model, where in (
+            (MediaItem, in_albums),
+            (SourceVideo, in_albums),
+            (ModelVersion, {"album__workspace": workspace}),
+        )
+    )
+
+
+def check_room(workspace: Workspace, incoming: int) -> None:
+    """Refuse an upload that would take the workspace past its storage quota, before storing any of it."""
+    quota = workspace.quota_bytes
+    if not quota:
+        return
+    used = storage_used(workspace)
+    if used + incoming > quota:
+        raise MediaError(
+            413,
+            "quota_exceeded",
+            f"this upload ({incoming / 1e6:.1f} MB) would take the workspace past its storage quota: "
+            f"{used / 1e6:.1f} MB of {quota / 1e6:.0f} MB are used. Delete media, classes or old "
+            "model versions, or ask the server's operator for a larger quota",
+        )
 
 
 def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
@@ -105,6 +137,7 @@ def save_picture(
         return MediaItem.objects.create(
             album_class=album_class,
             file=path,
+            size=len(data),
             name=name,
             width=width,
             height=height,
@@ -176,7 +209,11 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
     try:
         with transaction.atomic():
             video = SourceVideo.objects.create(
-                album_class=album_class, file=path, name=safe_name(name), duration=info["duration"]
+                album_class=album_class,
+                file=path,
+                size=len(data),
+                name=safe_name(name),
+                duration=info["duration"],
             )
             job = Job.objects.create(
                 album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued"

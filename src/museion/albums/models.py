@@ -103,6 +103,7 @@ class SourceVideo(models.Model):
 
     album_class = models.ForeignKey(AlbumClass, on_delete=models.CASCADE, related_name="videos")
     file = models.FileField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)  # bytes in storage: the workspace quota
     name = models.CharField(max_length=255)
     duration = models.FloatField(null=True)
     frames = models.PositiveIntegerField(default=0)
@@ -114,6 +115,7 @@ class MediaItem(models.Model):
 
     album_class = models.ForeignKey(AlbumClass, on_delete=models.CASCADE, related_name="media")
     file = models.FileField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)  # bytes in storage: the workspace quota
     name = models.CharField(max_length=255)
     source = models.ForeignKey(
         SourceVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
@@ -217,6 +219,7 @@ class ModelVersion(models.Model):
     classes = models.JSONField()  # visitor information per class, in the model's output order
     head = models.BinaryField()  # npz: weights, bias, prototypes, threshold
     bundle = models.FileField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)  # of the bundle: the workspace quota
     metrics = models.JSONField(default=dict)
     created = models.DateTimeField(default=timezone.now)
 

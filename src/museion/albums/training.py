@@ -162,7 +162,8 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
         write_bundle(
             path, build_graph(spec, head), infos, preprocess_description(recognizer_input(spec)), metrics
         )
-        bundle = default_storage.save(bundle_name(album.pk, job.pk), ContentFile(path.read_bytes()))
+        data = path.read_bytes()
+        bundle = default_storage.save(bundle_name(album.pk, job.pk), ContentFile(data))
     buffer = io.BytesIO()
     np.savez(
         buffer, weights=head.weights, bias=head.bias, prototypes=head.prototypes, threshold=head.threshold
@@ -178,6 +179,7 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
                 classes=infos,
                 head=buffer.getvalue(),
                 bundle=bundle,
+                size=len(data),
                 metrics=metrics,
             )
             # Publish only if the job is still ours: a cancelled run never replaces the model.

@@ -174,6 +174,9 @@ RATE_LIMIT_USER = env_rate("MUSEION_RATE_LIMIT_USER", "600/minute")
 RATE_LIMIT_IP = env_rate("MUSEION_RATE_LIMIT_IP", "6000/minute")
 RATE_LIMIT_SIGNIN = env_rate("MUSEION_RATE_LIMIT_SIGNIN", "10/minute")
 HISTORY_PAGE_SIZE = 20
+# Defaults for every workspace (each may set its own); 0: no limit, kept for ever.
+WORKSPACE_QUOTA_MB = env_int("MUSEION_WORKSPACE_QUOTA_MB", 0, minimum=0)
+RETENTION_DAYS = env_int("MUSEION_RETENTION_DAYS", 0, minimum=0)
 
 # Addresses of reverse proxies (nginx) whose X-Forwarded-For names the real client.
 TRUSTED_PROXIES = set(env_list("MUSEION_TRUSTED_PROXIES", []))

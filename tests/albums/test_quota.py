@@ -1,0 +1,81 @@
+"""The storage quota of a workspace: an upload past it is refused whole with 413, and usage counts
+photos, frames, videos and model bundles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from museion.accounts.models import Workspace
+from museion.albums import media as album_media
+from museion.albums.models import Album, MediaItem, ModelVersion
+from tests.albums.conftest import ApiCaller, jpeg, stored_files
+from tests.albums.test_api_media import upload
+from tests.conftest import IMAGES, VIDEOS
+
+
+def limit(workspace: Workspace, mb: int) -> None:
+    workspace.quota_mb = mb
+    workspace.save(update_fields=["quota_mb"])
+
+
+PHOTO = (IMAGES / "cat_720p.jpg").read_bytes()  # 104 837 bytes: nine fit in 1 MB, not ten
+
+
+@pytest.mark.parametrize("role", ["owner", "editor"])
+def test_an_upload_past_the_quota_is_refused_413_and_nothing_is_stored(
+    api: ApiCaller, album: Album, workspace: Workspace, media: Path, role: str
+) -> None:
+    limit(workspace, 1)
+    statuses = [upload(api.as_(role), album, "cat.jpg", PHOTO).status_code for _ in range(9)]
+    assert statuses == [202] * 9
+    files = stored_files(media)
+    refused = upload(api.as_(role), album, "cat.jpg", PHOTO)
+    assert refused.status_code == 413
+    error = refused.json()["error"]
+    assert error["code"] == "quota_exceeded"
+    assert "0.9 MB of 1 MB are used" in error["message"]
+    assert MediaItem.objects.count() == 9
+    assert stored_files(media) == files
+    assert album_media.storage_used(workspace) == 9 * len(PHOTO)
+
+
+def test_a_viewer_and_an_outsider_are_refused_before_the_quota_counts(
+    api: ApiCaller, album: Album, workspace: Workspace
+) -> None:
+    limit(workspace, 1)
+    assert upload(api.as_("viewer"), album, "owl.jpg", jpeg()).status_code == 403
+    assert upload(api.as_("outsider"), album, "owl.jpg", jpeg()).status_code == 404
+
+
+def test_a_video_past_the_quota_is_refused_whole(
+    api: ApiCaller, album: Album, workspace: Workspace, media: Path
+) -> None:
+    limit(workspace, 1)
+    clip = (VIDEOS / "parrot_walkaround.mp4").read_bytes()
+    while album_media.storage_used(workspace) + len(clip) <= 1_000_000:
+        assert upload(api, album, "cat.jpg", PHOTO).status_code == 202
+    files = stored_files(media)
+    response = upload(api, album, "walk.mp4", clip)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "quota_exceeded"
+    assert stored_files(media) == files
+    assert not album.jobs.exists()
+
+
+def test_usage_counts_pictures_videos_and_bundles(album: Album, workspace: Workspace) -> None:
+    owl = album.classes.get(name="owl")
+    item = album_media.add_upload(owl, "owl.jpg", jpeg()).items[0]
+    assert album_media.storage_used(workspace) == item.size == len(jpeg())
+    ModelVersion.objects.create(
+        album=album, number=1, backbone="x", classes=[], head=b"", bundle="b.zip", size=500
+    )
+    assert album_media.storage_used(workspace) == len(jpeg()) + 500
+
+
+def test_no_quota_by_default(album: Album, workspace: Workspace, settings) -> None:
+    assert settings.WORKSPACE_QUOTA_MB == 0
+    assert workspace.quota_bytes == 0
+    settings.WORKSPACE_QUOTA_MB = 3
+    assert workspace.quota_bytes == 3_000_000  # the server's default, until the workspace sets its own
