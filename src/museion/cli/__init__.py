@@ -12,6 +12,7 @@ import logging
 import click
 
 from museion import __version__
+from museion.cli.cleanup import cleanup
 from museion.cli.models import models
 from museion.cli.recognizer import predict_command, train_command
 from museion.cli.serve import serve, worker
@@ -36,6 +37,7 @@ def cli() -> None:
 
 
 cli.add_command(classify)
+cli.add_command(cleanup)
 cli.add_command(detect)
 cli.add_command(models)
 cli.add_command(serve)

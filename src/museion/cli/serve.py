@@ -101,6 +101,11 @@ def celery_worker_args(queues: str, concurrency: int, loglevel: str) -> list[str
             "--queues", queues, "--loglevel", loglevel]  # fmt: skip
 
 
+def beat_args(home: object) -> list[str]:
+    """Also run celery beat (the daily cleanup), its schedule state kept in MUSEION_HOME."""
+    return ["--beat", "--schedule", os.path.join(str(home), "celerybeat-schedule")]
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
@@ -133,7 +138,8 @@ def serve(host: str, port: int, threads: int | None, no_worker: bool) -> None:
     worker = None
     if not no_worker and settings.EMBEDDED_WORKER:
         worker = [sys.executable, "-m", "celery", "-A", "museion.web.celery", "--quiet",
-                  *celery_worker_args(QUEUES, EMBEDDED_CONCURRENCY, "warning")]  # fmt: skip
+                  *celery_worker_args(QUEUES, EMBEDDED_CONCURRENCY, "warning"),
+                  *beat_args(settings.HOME)]  # fmt: skip
     config = {"host": host, "port": port, "threads": threads or settings.SERVE_THREADS, "worker": worker}
     sys.stdout.flush()
     sys.stderr.flush()
@@ -150,18 +156,24 @@ def serve(host: str, port: int, threads: int | None, no_worker: bool) -> None:
     help="Tasks run at once (threads).",
 )
 @click.option("--loglevel", type=click.Choice(LOG_LEVELS), default="info", show_default=True)
-def worker(queues: str, concurrency: int, loglevel: str) -> None:
+@click.option("--beat", is_flag=True, help="Also run the periodic tasks (daily cleanup): on one worker only.")
+def worker(queues: str, concurrency: int, loglevel: str, beat: bool) -> None:
     """Run a Celery worker in the foreground (threads; MUSEION_THREADS defaults to 1)."""
     names = ",".join(q.strip() for q in queues.split(",") if q.strip())
     if not names:
         raise click.BadParameter("name at least one queue", param_hint="--queues")
     _environment()
-    _django_settings()
+    settings = _django_settings()
     from museion.web.celery import app
 
     # A node name of its own: several workers on one machine must not share one.
     app.worker_main(
-        [*celery_worker_args(names, concurrency, loglevel), "--hostname", f"museion-{os.getpid()}@%h"]
+        [
+            *celery_worker_args(names, concurrency, loglevel),
+            *(beat_args(settings.HOME) if beat else []),
+            "--hostname",
+            f"museion-{os.getpid()}@%h",
+        ]
     )
 
 

@@ -33,3 +33,13 @@ def ping(token: str = "") -> str:
     except OSError as exc:
         log.warning("ping could not record itself in %s: %s", path, exc)
     return "pong"
+
+
+@shared_task(name="museion.web.tasks.cleanup")
+def cleanup() -> dict:
+    """The daily `museion cleanup` (celery beat: see museion.web.celery)."""
+    from museion.web.cleanup import cleanup as run
+
+    report = run().as_dict()
+    log.info("cleanup: %s", report)
+    return report
