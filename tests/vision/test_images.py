@@ -153,3 +153,15 @@ def test_it_reads_the_byte_limit_from_the_environment(images: Path, monkeypatch:
 def test_it_reports_a_missing_file_clearly(tmp_path: Path) -> None:
     with pytest.raises(ImageError, match="No such file"):
         load_image(tmp_path / "nope.jpg")
+
+
+def test_it_rejects_a_gif_claiming_billions_of_pixels_from_its_header() -> None:
+    # Over twice Pillow's own limit, Pillow refuses at open, before Museion's limit is checked.
+    buffer = io.BytesIO()
+    Image.new("P", (16, 16), 3).save(buffer, "GIF")
+    data = bytearray(buffer.getvalue())
+    data[6:10] = (65_000).to_bytes(2, "little") * 2
+    frame = data.index(b"\x2c")
+    data[frame + 5 : frame + 9] = (65_000).to_bytes(2, "little") * 2
+    with pytest.raises(ImageTooLarge, match="the limit is 50 MP"):
+        open_photo(bytes(data))

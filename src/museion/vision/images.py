@@ -172,6 +172,12 @@ def _open(data: bytes) -> Image.Image:
     kind = sniff(data)
     try:
         return Image.open(io.BytesIO(data), formats=ACCEPTED_FORMATS)
+    except Image.DecompressionBombError:
+        # Pillow refuses, from the header alone, sizes over twice its own limit: a bomb.
+        raise ImageTooLarge(
+            f"the image claims over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} MP; "
+            f"the limit is {settings().max_image_pixels / 1e6:.0f} MP"
+        ) from None
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
         pass
     if kind in ACCEPTED_FORMATS:
