@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
@@ -78,6 +79,11 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     if what is not None:
         log.warning("%s unavailable on %s %s: %s", what, request.method, request.path, exc)
         return unavailable_response(what)
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        log.error("storage full on %s %s: %s", request.method, request.path, exc)
+        return error_response(
+            507, "storage_full", "the server's storage is full; nothing was stored. Tell its operator"
+        )
     log.exception("unexpected error on %s %s", request.method, request.path)
     return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
 
