@@ -17,6 +17,7 @@ from museion.cli.models import models
 from museion.cli.recognizer import predict_command, train_command
 from museion.cli.serve import serve, worker
 from museion.cli.vision import classify, detect
+from museion.cli.workspaces import workspaces
 from museion.config import ConfigError
 from museion.vision.errors import VisionError
 
@@ -42,6 +43,7 @@ cli.add_command(detect)
 cli.add_command(models)
 cli.add_command(serve)
 cli.add_command(worker)
+cli.add_command(workspaces)
 cli.add_command(train_command)
 cli.add_command(predict_command)
 
