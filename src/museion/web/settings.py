@@ -228,6 +228,8 @@ if HTTPS:
     SECURE_HSTS_SECONDS = env_int("MUSEION_HSTS_SECONDS", 31_536_000, minimum=0)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("MUSEION_HSTS_INCLUDE_SUBDOMAINS", True)
     SECURE_HSTS_PRELOAD = env_bool("MUSEION_HSTS_PRELOAD", False)
+# Off unless asked: only a proxy that replaces Host should be trusted to name it (deploy/nginx keeps it).
+USE_X_FORWARDED_HOST = env_bool("MUSEION_USE_X_FORWARDED_HOST", False)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
