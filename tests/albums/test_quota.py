@@ -3,11 +3,15 @@ photos, frames, videos and model bundles."""
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
+from django.test import Client
+from PIL import Image
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
 from museion.albums import media as album_media
 from museion.albums.models import Album, MediaItem, ModelVersion
 from tests.albums.conftest import ApiCaller, jpeg, stored_files
@@ -79,3 +83,64 @@ def test_no_quota_by_default(album: Album, workspace: Workspace, settings) -> No
     assert workspace.quota_bytes == 0
     settings.WORKSPACE_QUOTA_MB = 3
     assert workspace.quota_bytes == 3_000_000  # the server's default, until the workspace sets its own
+
+
+def deflated_zip(entries: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in entries.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def plain_bmp(size: tuple[int, int]) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 30, 30)).save(buffer, "BMP")
+    return buffer.getvalue()
+
+
+def test_a_zip_is_measured_unpacked_and_refused_whole(
+    api: ApiCaller, album: Album, workspace: Workspace, media: Path
+) -> None:
+    limit(workspace, 1)
+    big = plain_bmp((700, 700))  # 1.47 MB unpacked, a few kB deflated
+    archive = deflated_zip({"a.jpg": PHOTO, "b.bmp": big})
+    assert len(archive) < 200_000
+    response = upload(api.as_("editor"), album, "works.zip", archive)
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "quota_exceeded"
+    assert not MediaItem.objects.exists()
+    assert stored_files(media) == []
+
+
+def test_a_zip_within_the_quota_goes_in(api: ApiCaller, album: Album, workspace: Workspace) -> None:
+    limit(workspace, 1)
+    response = upload(api.as_("editor"), album, "works.zip", deflated_zip({"a.jpg": PHOTO, "b.jpg": PHOTO}))
+    assert response.status_code == 202
+    assert album_media.storage_used(workspace) == 2 * len(PHOTO)
+
+
+@pytest.mark.parametrize("role", ["owner", "editor", "viewer"])
+def test_members_see_the_workspace_storage_on_the_album(
+    api: ApiCaller, album: Album, workspace: Workspace, role: str
+) -> None:
+    limit(workspace, 2)
+    upload(api, album, "cat.jpg", PHOTO)
+    answer = api.as_(role).get(f"/albums/{album.pk}")
+    assert answer.status_code == 200
+    assert answer.json()["storage"] == {"used_bytes": len(PHOTO), "quota_bytes": 2_000_000}
+
+
+def test_an_outsider_sees_no_storage(api: ApiCaller, album: Album) -> None:
+    assert api.as_("outsider").get(f"/albums/{album.pk}").status_code == 404
+
+
+def test_the_workspace_page_shows_usage_and_quota(
+    api: ApiCaller, album: Album, workspace: Workspace, viewer: User
+) -> None:
+    limit(workspace, 2)
+    upload(api, album, "cat.jpg", PHOTO)
+    client = Client()
+    client.force_login(viewer)
+    page = client.get(f"/workspaces/{workspace.pk}/").content.decode()
+    assert "Storage: 0.1 MB used of 2 MB" in page

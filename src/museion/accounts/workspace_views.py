@@ -24,6 +24,7 @@ from museion.accounts.workspaces import (
     remove_member,
     set_role,
 )
+from museion.albums.media import storage_of
 
 
 class WorkspaceForm(forms.Form):
@@ -83,6 +84,7 @@ def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
         "members": workspace.memberships.select_related("user").order_by("user__email"),
         "invitations": workspace.invitations.select_related("invited_by").order_by("email"),
         "albums": workspace.albums.all(),
+        "storage": {k.replace("_bytes", "_mb"): v / 1e6 for k, v in storage_of(workspace).items()},
     }
     return render(request, "accounts/workspace.html", context)
 

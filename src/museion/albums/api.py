@@ -70,7 +70,8 @@ def list_albums(request: HttpRequest) -> list[dict]:
 
 @router.get("/albums/{album_id}", response={200: AlbumOut, **E})
 def get_album(request: HttpRequest, album_id: int) -> dict:
-    return album_for(request.auth, album_id).to_dict()
+    album = album_for(request.auth, album_id)
+    return {**album.to_dict(), "storage": media.storage_of(album.workspace)}
 
 
 @router.patch("/albums/{album_id}", response={200: AlbumOut, **E})

@@ -89,6 +89,10 @@ def storage_used(workspace: Workspace) -> int:
     )
 
 
+def storage_of(workspace: Workspace) -> dict:
+    return {"used_bytes": storage_used(workspace), "quota_bytes": workspace.quota_bytes}
+
+
 def check_room(workspace: Workspace, incoming: int) -> None:
     """Refuse an upload that would take the workspace past its storage quota, before storing any of it."""
     quota = workspace.quota_bytes
@@ -167,6 +171,8 @@ def add_zip(album_class: AlbumClass, data: bytes) -> Added:
         )
     if sum(e.file_size for e in entries) > MAX_ZIP_BYTES:
         raise MediaError(413, "zip_too_large", "the zip unpacks to more than 1 GB")
+    # What the pictures would take once unpacked: the whole zip is refused, never half of it.
+    check_room(album_class.album.workspace, sum(e.file_size for e in entries if _entry_problem(e) is None))
     added = Added()
     for entry in entries:
         problem = _entry_problem(entry)

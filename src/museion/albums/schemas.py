@@ -21,6 +21,11 @@ class AlbumPatch(Schema):
     published: bool | None = None
 
 
+class StorageOut(Schema):
+    used_bytes: int  # photos, frames, videos and model bundles of every album of the workspace
+    quota_bytes: int  # 0: no limit
+
+
 class AlbumOut(Schema):
     id: int
     slug: str
@@ -33,6 +38,7 @@ class AlbumOut(Schema):
     published_version: int | None
     classes: int
     viewer_url: str
+    storage: StorageOut | None = None  # the workspace's, on a single album
 
 
 class ClassIn(Schema):
