@@ -7,6 +7,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from museion import __version__
+from museion.accounts.models import User
 from museion.vision.catalog import DEFAULT_CLASSIFIER, DEFAULT_DETECTOR
 from museion.web.middleware import ApiGuardMiddleware
 from tests.conftest import IMAGES
@@ -116,3 +117,19 @@ def test_a_form_with_too_many_fields_answers_400_not_500(client: Client, setting
     upload = SimpleUploadedFile("parrot.jpg", (IMAGES / "parrot.jpg").read_bytes())
     response = client.post("/api/v1/predict", {"image": upload, **{f"f{i}": "x" for i in range(20)}})
     assert_error(response, 400)
+
+
+def test_a_post_to_an_unknown_api_path_answers_404_json(db) -> None:
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/classify", {})
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_a_session_call_without_its_csrf_token_answers_403_json(db) -> None:
+    user = User.objects.create_user(email="csrf@example.org", password="a sturdy passphrase 42")
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(user)
+    response = client.delete("/api/v1/predictions/1")
+    assert response.status_code == 403
+    assert response.json()["error"]["code"] == "csrf_failed"

@@ -6,6 +6,7 @@ import sys
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.views.decorators.csrf import csrf_exempt
 
 from museion.web.errors import (
     RETRY_AFTER_S,
@@ -16,6 +17,7 @@ from museion.web.errors import (
 )
 
 
+@csrf_exempt  # nothing here to protect; a POST to a wrong path should learn the path is wrong
 def api_not_found(request: HttpRequest) -> HttpResponse:
     return error_response(404, "not_found", f"no API endpoint at {request.path}")
 
@@ -47,3 +49,14 @@ def unavailable(request: HttpRequest, what: str) -> HttpResponse:
     )
     response["Retry-After"] = RETRY_AFTER_S
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form or session call without its CSRF token: the API's error shape under /api/."""
+    if is_api(request.path):
+        return error_response(
+            403, "csrf_failed", "signed in by session: send the X-CSRFToken header, or use a Bearer token"
+        )
+    return render(
+        request, "403.html", {"exception": "the form expired; reload the page and try again"}, status=403
+    )
