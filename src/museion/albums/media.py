@@ -240,6 +240,13 @@ def discard_video(job: Job) -> None:
         _delete_files_on_commit([name])
 
 
+def delete_video(video: SourceVideo) -> None:
+    """The clip and its file; its frames go with it, its jobs stay in the album's history."""
+    names = [video.file.name, *video.items.values_list("file", flat=True)]
+    video.delete()
+    _delete_files_on_commit(names)
+
+
 def delete_item(item: MediaItem) -> None:
     name = item.file.name
     item.delete()

@@ -33,7 +33,7 @@ class Duration(click.ParamType):
 @click.option("--dry-run", is_flag=True, help="Count what would go; remove nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def cleanup(older_than: timedelta | None, dry_run: bool, as_json: bool) -> None:
-    """Remove stored predictions past their retention and orphaned files (daily in the worker too)."""
+    """Remove stored predictions past their retention, failed uploads and orphaned files (daily too)."""
     from museion.cli.serve import _django_settings, _environment
 
     _environment()
@@ -46,8 +46,8 @@ def cleanup(older_than: timedelta | None, dry_run: bool, as_json: bool) -> None:
         return
     verb = "would remove" if dry_run else "removed"
     click.echo(
-        f"{verb} {report.predictions} stored predictions and {report.orphans} orphaned files "
-        f"({report.orphan_bytes / 1e6:.1f} MB)"
+        f"{verb} {report.predictions} stored predictions, {report.failed_videos} videos whose frames "
+        f"never came and {report.orphans} orphaned files: {report.removed_bytes / 1e6:.1f} MB"
     )
     if report.missing:
         click.echo(f"{report.missing} stored rows name a file that is missing, such as:", err=True)
