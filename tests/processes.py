@@ -41,6 +41,7 @@ class Proc:
     pid: int
     started: int  # clock ticks after boot: tells a pid from a later process that reuses it
     cmdline: str
+    parent: int = 0
 
     def alive(self) -> bool:
         try:
@@ -66,7 +67,8 @@ def descendants(pid: int) -> list[Proc]:
         except OSError:  # gone meanwhile
             continue
         if fields[0] != "Z":
-            children.setdefault(int(fields[1]), []).append(Proc(int(entry.name), int(fields[19]), cmdline))
+            parent = int(fields[1])
+            children.setdefault(parent, []).append(Proc(int(entry.name), int(fields[19]), cmdline, parent))
     found, todo = [], [pid]
     while todo:
         for child in children.get(todo.pop(), []):
@@ -76,7 +78,15 @@ def descendants(pid: int) -> list[Proc]:
 
 
 def celery_workers(procs: list[Proc]) -> list[Proc]:
-    return [p for p in procs if "celery" in p.cmdline and " worker" in p.cmdline]
+    """The Celery worker processes, without the beat that a worker started with --beat forks."""
+    celery = [p for p in procs if "celery" in p.cmdline and " worker" in p.cmdline]
+    return [p for p in celery if p.parent not in {c.pid for c in celery}]
+
+
+def celery_beats(procs: list[Proc]) -> list[Proc]:
+    """Beat runs in a child of the worker, under the worker's command line."""
+    workers = {w.pid for w in celery_workers(procs)}
+    return [p for p in procs if p.parent in workers and " worker" in p.cmdline]
 
 
 class Server:

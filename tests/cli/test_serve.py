@@ -21,13 +21,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
 import museion.web
+from museion.cli import cli
+from museion.web.celery import app
 from museion.web.tasks import PING_FILE
 from tests.processes import (
     START_TIMEOUT_S,
     STOP_TIMEOUT_S,
     Server,
+    celery_beats,
     celery_workers,
     free_port,
     multipart,
@@ -79,6 +83,27 @@ def test_serve_runs_one_gunicorn_worker_and_one_celery_worker(server: Server) ->
     assert len(celery) == 1, procs
     assert len(web) == 1, procs
     assert web[0].environ().get("MUSEION_THREADS") == "1"  # one intra-op thread per session by default
+
+
+def test_the_embedded_worker_runs_beat_with_its_schedule_in_museion_home(server: Server) -> None:
+    deadline = time.monotonic() + PING_TIMEOUT_S
+    while not list(server.home.glob("celerybeat-schedule*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert list(server.home.glob("celerybeat-schedule*")), server.stderr()
+    assert len(celery_beats(server.processes())) == 1
+
+
+def test_worker_beat_adds_beat_to_the_worker_and_is_off_by_default(monkeypatch, settings) -> None:
+    argv: list[list[str]] = []
+    monkeypatch.setattr(app, "worker_main", argv.append)
+    assert CliRunner().invoke(cli, ["worker"]).exit_code == 0
+    assert CliRunner().invoke(cli, ["worker", "--beat"]).exit_code == 0
+    assert "--beat" not in argv[0]
+    assert argv[1][argv[1].index("--beat") :][:3] == [
+        "--beat",
+        "--schedule",
+        str(Path(settings.HOME) / "celerybeat-schedule"),
+    ]
 
 
 def test_serve_serves_compressed_static_files(server: Server) -> None:
