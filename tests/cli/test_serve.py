@@ -79,7 +79,7 @@ def test_serve_answers_health_and_says_where_it_listens(server: Server) -> None:
 def test_serve_runs_one_gunicorn_worker_and_one_celery_worker(server: Server) -> None:
     procs = server.processes()
     celery = celery_workers(procs)
-    web = [p for p in procs if p not in celery]
+    web = [p for p in procs if p not in celery and p not in celery_beats(procs)]
     assert len(celery) == 1, procs
     assert len(web) == 1, procs
     assert web[0].environ().get("MUSEION_THREADS") == "1"  # one intra-op thread per session by default
