@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 
 from museion.web.errors import error_response, is_api
+from museion.web.multipart import read_form
 
 CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, X-CSRFToken"
@@ -31,7 +32,7 @@ class ApiGuardMiddleware:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = HttpResponse(status=204 if allowed else 403)
         else:
-            response = self._refuse_oversized(request) or self._json_405(request, self.get_response(request))
+            response = self._refuse_oversized(request) or self._json_405(request, self._respond(request))
         if allowed:
             response["Access-Control-Allow-Origin"] = allowed
             response["Access-Control-Allow-Methods"] = CORS_METHODS
@@ -39,6 +40,10 @@ class ApiGuardMiddleware:
             response["Access-Control-Max-Age"] = "600"
         patch_vary_headers(response, ("Origin",))  # added to, not replaced: a session adds Cookie
         return response
+
+    def _respond(self, request: HttpRequest) -> HttpResponse:
+        _read_body_at_once(request)
+        return self.get_response(request)
 
     @staticmethod
     def _json_405(request: HttpRequest, response: HttpResponse) -> HttpResponse:
@@ -60,3 +65,16 @@ class ApiGuardMiddleware:
                 413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
             )
         return None
+
+
+def _read_body_at_once(request: HttpRequest) -> None:
+    """Read a form's body in one call, its size being checked (`_refuse_oversized`).
+
+    Django's parser reads 64 KiB at a time, and gunicorn's buffer copies all it
+    holds beyond each read: a 1.4 MB photo cost a megabyte of copying per 64 KiB.
+    """
+    if request.method != "POST" or not request.content_type.startswith("multipart/form-data"):
+        return
+    length = int(request.headers.get("Content-Length") or 0)  # a number: checked just before
+    if length > 0:
+        read_form(request, length)
