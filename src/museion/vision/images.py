@@ -151,7 +151,8 @@ def open_photo(
             f"the image is {width}x{height} ({width * height / 1e6:.0f} MP); "
             f"the limit is {max_pixels / 1e6:.0f} MP"
         )
-    if _orientation(image) in (5, 6, 7, 8):
+    orientation = _orientation(image)
+    if orientation in (5, 6, 7, 8):
         width, height = height, width
     wanted = target_size(*image.size) if target_size else None
     if wanted and image.format in ("JPEG", "MPO"):
@@ -160,7 +161,9 @@ def open_photo(
     fmt = image.format
     if wanted:
         image = _reduce(image, wanted)
-    return Photo(_to_rgb(_upright(image)), width, height, fmt)
+    if orientation != 1:  # upright already: spare the copy exif_transpose makes
+        image = _upright(image)
+    return Photo(_to_rgb(image), width, height, fmt)
 
 
 def load_image(source: ImageSource, **options: object) -> Image.Image:
