@@ -4,10 +4,14 @@ photos, frames, videos and model bundles."""
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
+from django.core.files.storage import default_storage
+from django.db import connection
 from django.test import Client
 from PIL import Image
 
@@ -144,3 +148,93 @@ def test_the_workspace_page_shows_usage_and_quota(
     client.force_login(viewer)
     page = client.get(f"/workspaces/{workspace.pk}/").content.decode()
     assert "Storage: 0.1 MB used of 2 MB" in page
+
+
+def pad_usage(album: Album, room: int) -> None:
+    """Fill the workspace (quota 1 MB) up to `room` bytes short of its quota, with a bundle's size."""
+    used = album_media.storage_used(album.workspace)
+    ModelVersion.objects.create(
+        album=album,
+        number=99,
+        backbone="x",
+        classes=[],
+        head=b"",
+        bundle="pad.zip",
+        size=1_000_000 - room - used,
+    )
+
+
+def clip_job(api: ApiCaller, album: Album, commit) -> dict:
+    with commit():
+        response = upload(api, album, "walk.mp4", (VIDEOS / "parrot_walkaround.mp4").read_bytes())
+    assert response.status_code == 202
+    return api.get(f"/jobs/{response.json()['job']['id']}").json()
+
+
+def test_frames_stop_at_the_quota_and_those_kept_stay(
+    api: ApiCaller, album: Album, workspace: Workspace, eager, commit
+) -> None:
+    limit(workspace, 1)
+    clip = (VIDEOS / "parrot_walkaround.mp4").stat().st_size
+    pad_usage(album, clip + 250_000)  # the clip and a few of its frames (60 to 90 kB each)
+    job = clip_job(api, album, commit)
+    assert job["status"] == "succeeded"
+    assert 1 <= job["result"]["frames"] < 6
+    assert "storage quota is reached" in job["result"]["warning"]
+    assert "storage quota is reached" in job["stage"]
+    assert MediaItem.objects.filter(source__isnull=False).count() == job["result"]["frames"]
+    assert album_media.storage_used(workspace) <= 1_000_000
+
+
+def test_a_video_without_room_for_one_frame_fails_saying_why(
+    api: ApiCaller, album: Album, workspace: Workspace, eager, commit, media: Path
+) -> None:
+    limit(workspace, 1)
+    pad_usage(album, (VIDEOS / "parrot_walkaround.mp4").stat().st_size + 1_000)
+    job = clip_job(api, album, commit)
+    assert job["status"] == "failed"
+    assert "storage quota" in job["error"]
+    assert not MediaItem.objects.exists()
+    assert len(stored_files(media)) == 1  # the clip itself, which the cleanup removes a week later
+
+
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"].endswith("sqlite3"),
+    reason="SQLite's in-memory test database refuses a second transaction at once; "
+    "`make test` runs this on PostgreSQL and MariaDB (a SQLite file queues them: BEGIN IMMEDIATE)",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_uploads_racing_for_the_last_room_never_pass_the_quota(
+    album: Album, workspace: Workspace, media: Path, monkeypatch
+) -> None:
+    limit(workspace, 1)
+    pad_usage(album, len(PHOTO) * 3 // 2)  # room for one photo, not two
+    both_stored = threading.Barrier(2, timeout=20)
+    save = default_storage.save
+
+    def save_then_wait(name, content, **options):  # both past the first check, files written
+        path = save(name, content, **options)
+        both_stored.wait()
+        return path
+
+    monkeypatch.setattr(default_storage, "save", save_then_wait)
+    owl, outcomes = album.classes.get(name="owl"), []
+
+    def add() -> None:
+        try:
+            album_media.add_upload(owl, "cat.jpg", PHOTO)
+            outcomes.append("added")
+        except album_media.MediaError as exc:
+            outcomes.append(exc.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=add) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["added", "quota_exceeded"]
+    assert MediaItem.objects.count() == 1
+    assert len(stored_files(media)) == 1  # the refused photo's file went again
+    assert album_media.storage_used(workspace) <= 1_000_000

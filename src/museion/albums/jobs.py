@@ -99,7 +99,8 @@ def finish(job_id: int, status: str, *, error: str = "", result: dict | None = N
     """Move a running job to its end state; a job cancelled meanwhile stays cancelled."""
     fields = {"status": status, "finished": timezone.now(), "error": error[:2000]}
     if status == Job.Status.SUCCEEDED:
-        fields.update(progress=1.0, stage="done", result=result or {})
+        # A job that ended early but usefully (frames up to the quota) says why in its stage.
+        fields.update(progress=1.0, stage=(result or {}).get("warning", "done")[:200], result=result or {})
     return Job.objects.filter(pk=job_id, status=Job.Status.RUNNING).update(**fields) == 1
 
 

@@ -109,6 +109,16 @@ def check_room(workspace: Workspace, incoming: int) -> None:
         )
 
 
+def claim_room(workspace: Workspace, incoming: int) -> None:
+    """`check_room` made safe from races: call it in the transaction that adds the row.
+
+    The workspace's row stays locked until that transaction ends, so two uploads
+    can never both take the last megabytes: the second one counts the first.
+    """
+    if workspace.quota_bytes:
+        check_room(Workspace.objects.select_for_update().get(pk=workspace.pk), incoming)
+
+
 def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
     try:
         photo = open_photo(data)
@@ -138,16 +148,18 @@ def save_picture(
     """Store the file, then the row; a failed row write removes the file again."""
     path = default_storage.save(f"albums/{album_class.album_id}/{uuid.uuid4().hex}.{ext}", ContentFile(data))
     try:
-        return MediaItem.objects.create(
-            album_class=album_class,
-            file=path,
-            size=len(data),
-            name=name,
-            width=width,
-            height=height,
-            source=source,
-            time=time,
-        )
+        with transaction.atomic():
+            claim_room(album_class.album.workspace, len(data))
+            return MediaItem.objects.create(
+                album_class=album_class,
+                file=path,
+                size=len(data),
+                name=name,
+                width=width,
+                height=height,
+                source=source,
+                time=time,
+            )
     except Exception:
         default_storage.delete(path)
         raise
@@ -214,6 +226,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
     path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
     try:
         with transaction.atomic():
+            claim_room(album_class.album.workspace, len(data))
             video = SourceVideo.objects.create(
                 album_class=album_class,
                 file=path,

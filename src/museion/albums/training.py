@@ -14,15 +14,15 @@ from django.db.models import Max
 from PIL import Image
 
 from museion.albums.jobs import Reporter, bundle_name
-from museion.albums.media import save_picture
-from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion
+from museion.albums.media import MediaError, save_picture
+from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion, SourceVideo
 from museion.vision import head as heads
 from museion.vision.augment import visitor_views
 from museion.vision.bundle import build_graph, preprocess_description, recognizer_input, write_bundle
 from museion.vision.catalog import Catalog
 from museion.vision.embed import embed
 from museion.vision.images import load_image
-from museion.vision.video import extract_frames
+from museion.vision.video import Frame, extract_frames
 
 VIEWS = 4  # visitor-like views embedded per picture
 DUPLICATE = 0.97  # frames closer than this to the last kept one add nothing
@@ -48,13 +48,17 @@ def store_embedding(item: MediaItem, backbone: str, vectors: np.ndarray) -> Embe
 
 
 def extract_video(job: Job, report: Reporter) -> dict:
-    """Frames at the album's fps; near-duplicates dropped; each kept frame embedded."""
+    """Frames at the album's fps; near-duplicates dropped; each kept frame embedded.
+
+    Frames count against the workspace's storage quota as they are kept: at the
+    quota, reading stops, and the frames kept so far stay.
+    """
     video, album = job.video, job.album
     if video is None:
         raise ValueError("the video was deleted before its frames were read")
     with default_storage.open(video.file.name, "rb") as f:
         data = f.read()
-    kept, last, duration = 0, None, video.duration or 1.0
+    kept, last, duration, stopped = 0, None, video.duration or 1.0, ""
     for frame in extract_frames(data, album.fps):
         report(min(0.99, frame.time / duration), f"reading frames ({frame.time:.1f} s)")
         spec = Catalog().get(album.backbone)
@@ -62,22 +66,32 @@ def extract_video(job: Job, report: Reporter) -> dict:
         if last is not None and float(own @ last) > DUPLICATE:
             continue  # checked before making views: a dropped frame costs one embedding only
         vectors = vectors_for(frame.image, album.backbone, video.pk * 10_000 + kept, first=own)
-        buffer = io.BytesIO()
-        frame.image.save(buffer, "JPEG", quality=90)
-        item = save_picture(
-            video.album_class,
-            f"{video.name} @ {frame.time:.1f} s",
-            buffer.getvalue(),
-            frame.image.width,
-            frame.image.height,
-            source=video,
-            time=frame.time,
-        )
+        try:
+            item = _save_frame(video, frame)
+        except MediaError as exc:
+            if exc.code != "quota_exceeded" or not kept:
+                raise
+            stopped = f"stopped at {frame.time:.1f} s: the workspace's storage quota is reached"
+            break
         store_embedding(item, album.backbone, vectors)
         last, kept = vectors[0], kept + 1
     video.frames = kept
     video.save(update_fields=["frames"])
-    return {"frames": kept, "video": video.pk}
+    return {"frames": kept, "video": video.pk, **({"warning": stopped} if stopped else {})}
+
+
+def _save_frame(video: SourceVideo, frame: Frame) -> MediaItem:
+    buffer = io.BytesIO()
+    frame.image.save(buffer, "JPEG", quality=90)
+    return save_picture(
+        video.album_class,
+        f"{video.name} @ {frame.time:.1f} s",
+        buffer.getvalue(),
+        frame.image.width,
+        frame.image.height,
+        source=video,
+        time=frame.time,
+    )
 
 
 def examples_for(album: Album, report: Reporter) -> tuple[list[heads.Example], list[str], list[dict]]:
