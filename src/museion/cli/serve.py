@@ -185,7 +185,7 @@ def run_server(config_json: str) -> None:
     host, port = config["host"], config["port"]
     options = {
         "bind": [f"[{host}]:{port}" if ":" in host else f"{host}:{port}"],
-        "workers": int(os.environ.get("XW", "1")),
+        "workers": 1,
         "worker_class": "museion.web.gworker.QueueTimedWorker",  # gthread, timing the queue
         "threads": config["threads"],
         "graceful_timeout": GRACEFUL_TIMEOUT_S,
