@@ -20,13 +20,15 @@ from django.db.models import Sum
 
 from museion.accounts.models import Workspace
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
+from museion.config import settings
 from museion.vision.errors import ImageError, VideoError
-from museion.vision.images import open_photo, sniff
+from museion.vision.images import open_photo, read_bytes, sniff
 from museion.vision.video import probe
 
 MAX_ZIP_ENTRIES = 2_000
 MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
 MAX_VIDEO_SECONDS = 10 * 60
+SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
 
 
@@ -190,28 +192,55 @@ def add_zip(album_class: AlbumClass, data: bytes) -> Added:
         problem = _entry_problem(entry)
         if problem is None:
             try:
-                added.items.append(add_photo(album_class, entry.filename, archive.read(entry)))
+                added.items.append(add_photo(album_class, entry.filename, _inflate(archive, entry)))
                 continue
             except MediaError as exc:
                 problem = exc.message
-            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
                 problem = f"cannot be read ({exc})"
         if problem != "skip":
             added.problems.append({"file": safe_name(entry.filename), "reason": problem})
     return added
 
 
+def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, inflated in bounded pieces and never past the image byte limit.
+
+    zipfile stops at the declared size (a header that understates it ends in a CRC
+    error), and `read_bytes` stops one byte past the limit: a lying header gets no further.
+    """
+    try:
+        with archive.open(entry) as stream:
+            return read_bytes(stream, settings().max_image_bytes)
+    except ImageError as exc:
+        raise MediaError(413, exc.code, str(exc)) from None
+
+
 def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
-    if entry.is_dir() or PurePosixPath(entry.filename).name.startswith((".", "__MACOSX")):
+    """Why an entry is not imported ("skip": say nothing), or None to import it.
+
+    The path is judged with Windows separators read as folders, before anything is
+    skipped: `..\\x.jpg` is refused and reported, not taken for a hidden file.
+    """
+    path = PurePosixPath(entry.filename.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or _has_drive(entry.filename):
+        return "a path outside the archive is refused"
+    if entry.is_dir() or entry.filename.endswith(("/", "\\")):
         return "skip"
     if stat.S_ISLNK(entry.external_attr >> 16):
         return "symbolic links are not followed"
-    parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
-    if entry.filename.startswith("/") or ".." in parts:
-        return "a path outside the archive is refused"
+    if path.parts[0] == "__MACOSX" or path.name.startswith("._") or path.name in SYSTEM_FILES:
+        return "skip"  # what macOS and Windows add to every zip they make, not the user's files
     if entry.filename.lower().endswith(".zip"):
         return "zips inside zips are not opened"
+    limit = settings().max_image_bytes
+    if entry.file_size > limit:  # judged by the declared size, before inflating anything
+        return f"the file is {entry.file_size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB"
     return None
+
+
+def _has_drive(name: str) -> bool:
+    return len(name) >= 2 and name[1] == ":" and name[0].isalpha()
 
 
 def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
