@@ -7,6 +7,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -71,6 +72,11 @@ def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespons
     if isinstance(exc, RequestDataTooBig):
         return error_response(413, "too_large", "the request body is too large")
     return error_response(400, "bad_request", "the request was refused as malformed")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return error_response(400, "bad_multipart", f"the multipart form cannot be read: {exc}")
 
 
 @api.exception_handler(Exception)
