@@ -5,21 +5,18 @@ nothing is half-stored; no answer leaks a traceback, a server path or the secret
 from __future__ import annotations
 
 import io
-import struct
 import time
 import zipfile
-from fractions import Fraction
 from pathlib import Path
 
-import av
 import pytest
 from django.conf import settings
 from django.test import Client
-from PIL import Image
 
 from museion.albums.models import Album, MediaItem, SourceVideo
 from tests.albums.conftest import ApiCaller, jpeg, stored_files
 from tests.albums.test_api_media import upload
+from tests.hostile import gif_bomb, ten_hour_clip
 
 LEAKS = ("Traceback", "/work/", "site-packages", 'File "')
 
@@ -31,39 +28,11 @@ def assert_clean(response) -> None:
         assert leak not in body, (leak, body[:300])
 
 
-def gif_bomb(width: int = 65_000, height: int = 65_000) -> bytes:
-    """A 16x16 GIF whose screen and frame both claim `width` x `height` pixels."""
-    buffer = io.BytesIO()
-    Image.new("P", (16, 16), 3).save(buffer, "GIF")
-    data = bytearray(buffer.getvalue())
-    data[6:10] = struct.pack("<HH", width, height)  # logical screen
-    frame = data.index(b"\x2c")  # image descriptor: left, top, width, height
-    data[frame + 5 : frame + 9] = struct.pack("<HH", width, height)
-    return bytes(data)
-
-
 def many_entries(count: int) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
         for i in range(count):
             archive.writestr(f"{i}.jpg", b"")
-    return buffer.getvalue()
-
-
-def ten_hour_clip() -> bytes:
-    """Two frames ten hours apart: a tiny file whose container says it lasts 10 h."""
-    buffer = io.BytesIO()
-    with av.open(buffer, mode="w", format="mp4") as container:
-        stream = container.add_stream("libx264", rate=1)
-        stream.width, stream.height, stream.pix_fmt = 64, 64, "yuv420p"
-        stream.time_base = Fraction(1, 1)
-        for pts in (0, 36_000):
-            frame = av.VideoFrame.from_image(Image.new("RGB", (64, 64), (pts % 255, 90, 40)))
-            frame.pts = pts
-            for packet in stream.encode(frame):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
     return buffer.getvalue()
 
 
