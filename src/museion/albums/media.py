@@ -23,6 +23,7 @@ from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersio
 from museion.config import settings
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, read_bytes, sniff
+from museion.vision.video import MAX_PIXELS as MAX_VIDEO_PIXELS
 from museion.vision.video import probe
 
 MAX_ZIP_ENTRIES = 2_000
@@ -228,10 +229,12 @@ def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
     path = PurePosixPath(entry.filename.replace("\\", "/"))
     if path.is_absolute() or ".." in path.parts or _has_drive(entry.filename):
         return "a path outside the archive is refused"
-    if entry.is_dir() or entry.filename.endswith(("/", "\\")):
+    if entry.is_dir():
         return "skip"
     if stat.S_ISLNK(entry.external_attr >> 16):
         return "symbolic links are not followed"
+    if not path.name:  # "." or "./" (found by fuzzing: it was a 500)
+        return "an entry without a file name is refused"
     if path.parts[0] == "__MACOSX" or path.name.startswith("._") or path.name in SYSTEM_FILES:
         return "skip"  # what macOS and Windows add to every zip they make, not the user's files
     if entry.filename.lower().endswith(".zip"):
@@ -251,6 +254,12 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
         info = probe(data)
     except VideoError as exc:
         raise MediaError(415, exc.code, str(exc)) from None
+    if (info["width"] or 0) * (info["height"] or 0) > MAX_VIDEO_PIXELS:
+        raise MediaError(
+            413,
+            "video_too_large",
+            f"the video is {info['width']}x{info['height']}; the limit is 8K (7680x4320)",
+        )
     if info["duration"] is not None and info["duration"] > MAX_VIDEO_SECONDS:
         raise MediaError(
             413, "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"

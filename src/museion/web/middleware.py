@@ -10,6 +10,7 @@ reset and see "Broken pipe" instead of the answer.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -121,17 +122,13 @@ def linger(request: HttpRequest) -> None:
         return  # timed out, reset, or shut by the timer: the connection closes
     finally:
         timer.cancel()
-        try:
+        with contextlib.suppress(OSError):
             sock.settimeout(prior)
-        except OSError:
-            pass
 
 
 def _stop_reading(sock: socket.socket) -> None:
-    try:
+    with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RD)
-    except OSError:
-        pass
 
 
 def _refuse_bad_multipart(request: HttpRequest) -> HttpResponse | None:
