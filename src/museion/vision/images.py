@@ -231,8 +231,8 @@ def _open(data: bytes) -> Image.Image:
             f"the image claims over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} MP; "
             f"the limit is {settings().max_image_pixels / 1e6:.0f} MP"
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        pass
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, RuntimeError):
+        pass  # RuntimeError: Pillow's AVIF plugin, on a file without its image item (found by fuzzing)
     if kind in ACCEPTED_FORMATS:
         raise CorruptImage(f"the {kind} data is damaged or incomplete")
     if kind is None:
@@ -256,7 +256,8 @@ def _decode(image: Image.Image) -> None:
         image.load()
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(str(exc)) from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError) as exc:
+        # RuntimeError: Pillow's AVIF decoder on colour planes it cannot decode (found by fuzzing).
         raise CorruptImage(f"the {image.format} data is damaged or incomplete ({exc})") from None
 
 
