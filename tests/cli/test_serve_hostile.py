@@ -36,6 +36,7 @@ BUDGET_MB = 200  # peak growth over the steady state, whatever is in flight
 SMALL_MB = 40  # for files refused or decoded small: nothing of theirs grows
 GIVEN_BACK_MB = 30  # how far above the steady state the process may stay afterwards
 UPLOAD_MB = 20  # MUSEION_MAX_UPLOAD_MB's default
+SEND_TIMEOUT_S = 120
 
 
 @dataclass
@@ -65,8 +66,14 @@ class Site:
     def send(self, path: str, field: str, name: str, data: bytes) -> tuple[int, dict]:
         body, content_type = multipart((name, data), field)
         headers = {"Content-Type": content_type, "Authorization": f"Bearer {self.token}"}
-        status, _, answer = self.server.request("POST", path, body, headers)
-        return status, json.loads(answer)
+        # Big decodes take turns: on a busy 2-core machine the eighth waits a while.
+        conn = http.client.HTTPConnection("127.0.0.1", self.server.port, timeout=SEND_TIMEOUT_S)
+        try:
+            conn.request("POST", path, body, headers)
+            response = conn.getresponse()
+            return response.status, json.loads(response.read())
+        finally:
+            conn.close()
 
     def target(self, where: str) -> tuple[str, str]:
         return ("/api/v1/predict", "image") if where == "predict" else (self.media, "file")
@@ -156,7 +163,7 @@ def test_every_upload_path_stays_within_the_memory_budget(site: Site) -> None:
         ("media", "bomb.zip", zip_bomb(), 202),
         ("predict", "49mp.png", pixel_limit_png(), 200),
         ("media", "49mp.png", pixel_limit_png(), 202),
-        ("media", "49mp.zip", _zip_of({f"{i}.png": pixel_limit_png() for i in range(4)}), 202),
+        ("media", "49mp.zip", _zip_of({f"{i}.png": pixel_limit_png() for i in range(2)}), 202),
         ("predict", "noise.png", noise_png(UPLOAD_MB * 0.9), 200),
         ("media", "clip.mp4", render_clip(Image.open(IMAGES / "owl.jpg"), 4), 202),
     ]

@@ -46,8 +46,9 @@ class ApiGuardMiddleware:
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = HttpResponse(status=204 if allowed else 403)
         elif refused := self._refuse_oversized(request) or _refuse_bad_multipart(request):
-            # Once the answer is written (gunicorn closes the response after), not before: a
-            # client that reads while it sends (curl, browsers) has it at once.
+            # Once the answer is written, not before: a client that reads while it sends (curl,
+            # browsers) has it at once. The WSGI server closes the response after writing it;
+            # Django runs its closers then (a private list, but the only hook at that moment).
             refused._resource_closers.append(lambda: linger(request))
             response = refused
         else:
@@ -133,7 +134,7 @@ def _stop_reading(sock: socket.socket) -> None:
 
 def _refuse_bad_multipart(request: HttpRequest) -> HttpResponse | None:
     """A form without a usable boundary cannot be parsed: 400, not Django's parser error (a 500)."""
-    if not request.content_type.startswith("multipart/"):
+    if request.content_type != "multipart/form-data":  # the only multipart type Django parses
         return None
     _, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
     if MultiPartParser.boundary_re.fullmatch(params.get("boundary", "")):
