@@ -10,11 +10,14 @@ import onnxruntime as ort
 import pytest
 
 from museion.vision import dequantize as dq
+from museion.vision.bundle import build_graph, recognizer_input
 from museion.vision.catalog import IMAGENET_MOBILENETV2, IMAGENET_MOBILENETV2_INT8
+from museion.vision.embed import embed
 from museion.vision.errors import InvalidModel
 from museion.vision.fetch import fetch
+from museion.vision.head import Head
 from museion.vision.images import open_photo
-from museion.vision.preprocess import prepare
+from museion.vision.preprocess import fit, prepare
 from museion.vision.runtime import EMBEDDING_OUTPUT, _with_embedding_output
 
 PHOTOS = ("bird.bmp", "cat.bmp", "dragonfly.bmp", "hot_dog.jpg", "owl.jpg", "parrot.jpg", "sunflower.bmp")
@@ -144,3 +147,22 @@ def test_the_float_model_is_made_once_and_reused(home: Path) -> None:
     assert second.path == first.path == home / "models" / IMAGENET_MOBILENETV2.file
     assert second.path.stat().st_mtime_ns == stamp
     assert second.sha256 == first.sha256
+
+
+def test_an_album_bundle_carries_the_float_model_the_server_uses(images: Path) -> None:
+    rng = np.random.default_rng(0)
+    head = Head(
+        ["a", "b"],
+        rng.standard_normal((2, 1280)).astype(np.float32),
+        np.zeros(2, np.float32),
+        rng.standard_normal((2, 3, 1280)).astype(np.float32),
+    )
+    graph = build_graph(IMAGENET_MOBILENETV2, head)
+    assert not [node for node in graph.graph.node if node.op_type.startswith("QLinear")]
+
+    photo = open_photo(images / "parrot.jpg").image
+    pixels = np.asarray(fit(photo, recognizer_input(IMAGENET_MOBILENETV2))[0], np.uint8)[None]
+    bundle = ort.InferenceSession(graph.SerializeToString(), providers=["CPUExecutionProvider"])
+    (theirs,) = bundle.run(["embedding"], {"image": pixels})
+    ours = embed([photo], IMAGENET_MOBILENETV2, input=recognizer_input(IMAGENET_MOBILENETV2))
+    assert cosine(theirs, ours)[0] > 0.99999
