@@ -9,7 +9,7 @@ from ninja import Router, Status
 
 from museion.accounts.models import ApiToken
 from museion.accounts.schemas import SignupIn, TokenIn, TokenOut, UserOut
-from museion.accounts.services import SignupError, sign_up
+from museion.accounts.services import sign_up
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 from museion.web.schemas import ErrorOut
@@ -20,10 +20,7 @@ router = Router(tags=["auth"])
 @router.post("/signup", response={201: UserOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def signup(request: HttpRequest, body: SignupIn) -> Status:
     hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
-    try:
-        user = sign_up(body.email, body.password)
-    except SignupError as exc:
-        raise ApiError(400, f"invalid_{exc.field}", str(exc)) from None
+    user = sign_up(body.email, body.password)
     return Status(201, UserOut(id=user.pk, email=user.email))
 
 

@@ -9,11 +9,14 @@ from django.db import IntegrityError, transaction
 
 from museion.accounts.models import User
 from museion.accounts.workspaces import accept_invitations, personal_workspace
+from museion.errors import DomainError
 
 
-class SignupError(ValueError):
+class SignupError(DomainError):
+    """A sign-up refused; `field` says which field is wrong (code `invalid_email`, `invalid_password`)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"invalid_{field}", message)
         self.field = field
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.db import transaction
 
 from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace
+from museion.errors import DomainError
 
 
 def personal_workspace(user: User) -> Workspace:
@@ -27,8 +28,11 @@ def create_workspace(owner: User, name: str) -> Workspace:
     return workspace
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(DomainError):
     """A change to a workspace's members that would leave it in a bad state."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("workspace_rule", message)
 
 
 def check_role(workspace: Workspace, membership: Membership | None, role: str | None) -> None:

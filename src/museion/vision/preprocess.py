@@ -11,7 +11,7 @@ from museion.vision.catalog import InputSpec
 
 # Pictures whose scaled copy is at most this many times the model's input (panoramas up to
 # about 12:1) are scaled whole, then cropped: to the pixel what the model was checked with
-# (the int8 MobileNetV2 moves by several points on one-level differences).
+# (the int8 MobileNetV2 moved by several points on one-level differences).
 MAX_SCALED_AREA = 16
 
 
