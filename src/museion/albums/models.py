@@ -167,6 +167,10 @@ class Embedding(models.Model):
     backbone = models.CharField(max_length=100)
     vectors = models.BinaryField()  # float32 [1 + views, D]: the picture, then its views
     dim = models.PositiveIntegerField()
+    # Made when the recognizer first asks for them (a few pictures per work): the picture's
+    # keypoints (vision.keypoints), and a phone photo made of it for calibration (vision.head.Probe).
+    keypoints = models.BinaryField(null=True)
+    probe = models.BinaryField(null=True)
 
     class Meta:
         constraints = [
