@@ -17,6 +17,7 @@ from museion.albums.api import router as albums_router
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
 from museion.web.errors import ApiError, error_response, unavailable_response, unavailable_service
+from museion.web.parsing import TextParser
 from museion.web.schemas import HealthOut
 
 log = logging.getLogger("museion.web")
@@ -27,6 +28,7 @@ api = NinjaAPI(
     description="Image classification and object detection. Authenticate with a session or "
     "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
     urls_namespace="api",
+    parser=TextParser(),
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
@@ -61,6 +63,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises (TextParser)
+        return on_api_error(request, exc.__cause__)
     return error_response(exc.status_code, "error", str(exc))
 
 
