@@ -66,6 +66,9 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("POST", "/api/v1/albums/{album_id}/classes"): {"json": item},
         ("PATCH", "/api/v1/albums/{album_id}/classes/{class_id}"): {"json": {**item, "name": "Tawny owl"}},
         ("POST", "/api/v1/v/{slug}/predict"): {"path": {"slug": album.slug}, "file": "image"},
+        ("POST", "/api/v1/auth/password"): {  # last: it changes the password the others use
+            "json": {"old_password": PASSWORD, "new_password": "another long passphrase 7"}
+        },
     }
 
 

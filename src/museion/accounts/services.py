@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from museion.accounts.models import User
+from museion.accounts.models import ApiToken, User
 from museion.accounts.workspaces import accept_invitations, personal_workspace
 
 
@@ -38,3 +38,38 @@ def sign_up(email: str, password: str) -> User:
             return user
     except IntegrityError:
         raise SignupError("email", "an account with this email already exists") from None
+
+
+class PasswordError(ValueError):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def change_password(
+    user: User, old: str, new: str, *, revoke_tokens: bool, keep: ApiToken | None = None
+) -> int:
+    """Set a new password (the old one checked, the rules applied); returns how many tokens were revoked.
+
+    Changing a password signs out the user's other sessions (Django checks a session against the
+    password hash) but tokens would live on, so they go too when asked: a password is often changed
+    because it leaked.
+    """
+    if not user.check_password(old):
+        raise PasswordError("old_password", "the old password is not right")
+    try:
+        password_validation.validate_password(new, user)
+    except ValidationError as exc:
+        raise PasswordError("new_password", " ".join(exc.messages)) from None
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        return revoke_api_tokens(user, keep=keep) if revoke_tokens else 0
+
+
+def revoke_api_tokens(user: User, *, keep: ApiToken | None = None) -> int:
+    """Every API token of the user but `keep` (the one making the request)."""
+    tokens = ApiToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.delete()[0]

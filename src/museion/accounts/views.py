@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_POST
 
-from museion.accounts.forms import SigninForm, SignupForm, TokenForm
+from museion.accounts.forms import PasswordForm, SigninForm, SignupForm, TokenForm
 from museion.accounts.models import ApiToken
-from museion.accounts.services import SignupError, sign_up
+from museion.accounts.services import SignupError, revoke_api_tokens, sign_up
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 
@@ -55,10 +55,16 @@ class SigninView(auth_views.LoginView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("predict")
+    form_class = PasswordForm
 
-    def form_valid(self, form: object) -> HttpResponse:
-        messages.success(self.request, "Your password was changed.")
-        return super().form_valid(form)  # type: ignore[arg-type]
+    def form_valid(self, form: PasswordForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)  # saved; this session stays signed in, the others end
+        done = "Your password was changed."
+        if form.cleaned_data["revoke_tokens"]:
+            revoked = revoke_api_tokens(form.user)
+            done += f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
+        messages.success(self.request, done)
+        return response
 
 
 @login_required
