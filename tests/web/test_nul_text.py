@@ -15,6 +15,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from museion.accounts.models import Role
+from museion.accounts.workspaces import invite
 from museion.albums.models import Album, AlbumClass
 from museion.web.api import api
 from tests.albums.conftest import Team, jpeg, make_album, make_team
@@ -66,6 +68,7 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("POST", "/api/v1/albums/{album_id}/classes"): {"json": item},
         ("PATCH", "/api/v1/albums/{album_id}/classes/{class_id}"): {"json": {**item, "name": "Tawny owl"}},
         ("POST", "/api/v1/v/{slug}/predict"): {"path": {"slug": album.slug}, "file": "image"},
+        ("POST", "/api/v1/auth/invitations/accept"): {"json": {"token": team.invitation.secret}},
         ("POST", "/api/v1/auth/password"): {  # last: it changes the password the others use
             "json": {"old_password": PASSWORD, "new_password": "another long passphrase 7"}
         },
@@ -96,6 +99,7 @@ def team(db) -> Team:
     team.album = make_album(team)  # type: ignore[attr-defined]
     Album.objects.filter(pk=team.album.pk).update(published=True)
     team.owl = team.album.classes.get(name="owl")  # type: ignore[attr-defined]
+    team.invitation = invite(team.workspace, "new@example.org", Role.VIEWER, team.owner)  # type: ignore[attr-defined]
     return team
 
 

@@ -9,8 +9,18 @@ from ninja import Router, Status
 
 from museion.accounts.auth import TokenOrSession, calling_token
 from museion.accounts.models import ApiToken
-from museion.accounts.schemas import PasswordIn, PasswordOut, SignupIn, TokenIn, TokenOut, UserOut
+from museion.accounts.schemas import (
+    InvitationIn,
+    JoinedOut,
+    PasswordIn,
+    PasswordOut,
+    SignupIn,
+    TokenIn,
+    TokenOut,
+    UserOut,
+)
 from museion.accounts.services import PasswordError, SignupError, change_password, sign_up
+from museion.accounts.workspaces import InvitationError, accept_invitation
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 from museion.web.schemas import ErrorOut
@@ -57,3 +67,18 @@ def password(request: HttpRequest, body: PasswordIn) -> PasswordOut:
     if keep is None:
         update_session_auth_hash(request, user)  # a browser's own session stays signed in
     return PasswordOut(revoked_tokens=revoked)
+
+
+@router.post(
+    "/invitations/accept",
+    response={200: JoinedOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 410: ErrorOut},
+    auth=TokenOrSession(),
+)
+def accept(request: HttpRequest, body: InvitationIn) -> JoinedOut:
+    """Join a workspace with the token of a mailed invitation link, as the caller (any account)."""
+    try:
+        membership = accept_invitation(body.token.strip(), request.auth)
+    except InvitationError as exc:
+        raise ApiError(410 if exc.code == "invitation_expired" else 404, exc.code, str(exc)) from None
+    workspace = membership.workspace
+    return JoinedOut(workspace=workspace.pk, name=workspace.name, role=membership.role)

@@ -32,3 +32,13 @@ class PasswordIn(Schema):
 
 class PasswordOut(Schema):
     revoked_tokens: int
+
+
+class InvitationIn(Schema):
+    token: str  # the last part of the mailed link, /invitations/<token>/
+
+
+class JoinedOut(Schema):
+    workspace: int
+    name: str
+    role: str

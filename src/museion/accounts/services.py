@@ -8,7 +8,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from museion.accounts.models import ApiToken, User
-from museion.accounts.workspaces import accept_invitations, personal_workspace
+from museion.accounts.workspaces import personal_workspace
 
 
 class SignupError(ValueError):
@@ -33,8 +33,8 @@ def sign_up(email: str, password: str) -> User:
             if User.objects.filter(email__iexact=email).exists():
                 raise SignupError("email", "an account with this email already exists")
             user = User.objects.create_user(email=email, password=password)
+            # No invitation is accepted here: the email is not verified, so having it proves nothing.
             personal_workspace(user)
-            accept_invitations(user)
             return user
     except IntegrityError:
         raise SignupError("email", "an account with this email already exists") from None

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from museion.accounts.forms import PasswordForm, SigninForm, SignupForm, TokenForm
@@ -20,7 +21,7 @@ from museion.web.ratelimit import client_ip, hit
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form, status = SignupForm(request.POST or None), 200
+    form, status, next_page = SignupForm(request.POST or None), 200, _next_page(request)
     if request.method == "POST" and form.is_valid():
         try:
             hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
@@ -32,8 +33,15 @@ def signup(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("predict")
-    return render(request, "accounts/signup.html", {"form": form}, status=status)
+            return redirect(next_page or "predict")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_page}, status=status)
+
+
+def _next_page(request: HttpRequest) -> str:
+    """Where to go after signing up (an invitation link, say): a path of this site only."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if safe else ""
 
 
 class SigninView(auth_views.LoginView):
