@@ -12,7 +12,7 @@ from ninja.files import UploadedFile
 from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role, Workspace
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, media, tasks
+from museion.albums import heavy, jobs, media, tasks
 from museion.albums.access import album_for, class_for, job_for
 from museion.albums.models import Album, AlbumClass, Job, MediaItem
 from museion.albums.recognize import recognize
@@ -131,14 +131,16 @@ def delete_class(request: HttpRequest, album_id: int, class_id: int) -> Status:
 
 @router.post(
     "/albums/{album_id}/classes/{class_id}/media",
-    response={202: UploadOut, 413: ErrorOut, 415: ErrorOut, **E},
+    response={202: UploadOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut, **E},
 )
 def upload_media(request: HttpRequest, album_id: int, class_id: int, file: File[UploadedFile]) -> Status:
     found = class_for(request.auth, album_id, class_id, Role.EDITOR)
     try:
-        added = media.add_upload(found, file.name or "upload", read_upload(file))
+        added = media.add_upload(found, file.name or "upload", read_upload(file), by=request.auth)
     except media.MediaError as exc:
         raise ApiError(exc.status, exc.code, exc.message) from None
+    except heavy.Busy as exc:
+        raise ApiError(429, "too_busy", exc.message, {"Retry-After": str(exc.retry_after)}) from None
     if added.job is not None:
         try:
             tasks.enqueue(added.job.pk, added.job.kind)

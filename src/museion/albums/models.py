@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
 
@@ -201,6 +201,8 @@ class Job(models.Model):
     video = models.ForeignKey(
         SourceVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # Who asked for it: a user's video jobs in flight are limited (albums.heavy).
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -178,6 +178,12 @@ HISTORY_PAGE_SIZE = 20
 WORKSPACE_QUOTA_MB = env_int("MUSEION_WORKSPACE_QUOTA_MB", 0, minimum=0)
 RETENTION_DAYS = env_int("MUSEION_RETENTION_DAYS", 0, minimum=0)
 
+# Heavy work in flight (albums.heavy): zip imports at once, video jobs queued or running; 0: no limit.
+MAX_ZIPS_PER_USER = env_int("MUSEION_MAX_ZIPS_PER_USER", 1, minimum=0)
+MAX_ZIPS_PER_WORKSPACE = env_int("MUSEION_MAX_ZIPS_PER_WORKSPACE", 2, minimum=0)
+MAX_VIDEO_JOBS_PER_USER = env_int("MUSEION_MAX_VIDEO_JOBS_PER_USER", 4, minimum=0)
+MAX_VIDEO_JOBS_PER_WORKSPACE = env_int("MUSEION_MAX_VIDEO_JOBS_PER_WORKSPACE", 8, minimum=0)
+
 # Mail (workspace invitations): printed on the server's console unless an SMTP server is named.
 INVITATION_DAYS = env_int("MUSEION_INVITATION_DAYS", 7)
 DEFAULT_FROM_EMAIL = env_str("MUSEION_EMAIL_FROM", "museion@localhost")
