@@ -1,7 +1,7 @@
 """A password change signs out the other sessions and, unless told not to, revokes the API tokens.
 
-Museion has no password reset by email: an operator sets a forgotten password. The
-only way to a new password is the change (the page, or POST /api/v1/auth/password).
+Museion sends no password reset mail; the operator's reset (`museion users reset-password`,
+tests/cli/test_users.py) always revokes them.
 """
 
 from __future__ import annotations
