@@ -62,7 +62,9 @@ def test_a_second_zip_of_a_user_while_one_is_importing_is_answered_429(
     first.start()
     try:
         assert importing.wait(20)
-        assert_busy(upload(api.as_("editor"), album, "b.zip", ZIP), "you already import 1 zip file", "5")
+        assert_busy(
+            upload(api.as_("editor"), album, "b.zip", ZIP), "you are already importing 1 zip file", "5"
+        )
         assert not MediaItem.objects.exists()
         # A photo is light work: it goes in meanwhile.
         assert upload(api.as_("editor"), album, "owl.jpg", jpeg()).status_code == 202
@@ -77,7 +79,11 @@ def test_a_second_zip_of_a_user_while_one_is_importing_is_answered_429(
 def test_the_workspace_limit_counts_every_members_zips(api: ApiCaller, album: Album, settings) -> None:
     settings.MAX_ZIPS_PER_WORKSPACE = 2
     with heavy.zip_slot(album.workspace, api.team.owner), heavy.zip_slot(album.workspace, api.team.viewer):
-        assert_busy(upload(api.as_("editor"), album, "a.zip", ZIP), "this workspace already imports 2", "5")
+        assert_busy(
+            upload(api.as_("editor"), album, "a.zip", ZIP),
+            "this workspace is already importing 2 zip files",
+            "5",
+        )
     assert upload(api.as_("editor"), album, "a.zip", ZIP).status_code == 202
 
 

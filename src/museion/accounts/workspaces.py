@@ -111,8 +111,8 @@ def accept_invitation(secret: str, user: User) -> Membership:
     """Give `user` the invited role, once: the invitation is gone afterwards. A role is never lowered."""
     with transaction.atomic():
         invitation = find_invitation(secret)
-        # Locked and deleted in one transaction: of two accepts racing, the second finds nothing.
-        if not Invitation.objects.filter(pk=invitation.pk).select_for_update().delete()[0]:
+        # The DELETE is the claim: of two accepts racing, the second deletes nothing and stops here.
+        if not Invitation.objects.filter(pk=invitation.pk).delete()[0]:
             raise InvitationError("invalid_invitation", "this invitation link was used just now")
         role = Role(invitation.role)
         membership, created = Membership.objects.get_or_create(

@@ -38,9 +38,9 @@ class Busy(Exception):
 @contextmanager
 def zip_slot(workspace: Workspace, user: User | None) -> Iterator[None]:
     """Hold a zip-import slot of the user and of the workspace while the block runs, or raise Busy."""
-    scopes = [(f"workspace:{workspace.pk}", settings.MAX_ZIPS_PER_WORKSPACE, "this workspace")]
+    scopes = [(f"workspace:{workspace.pk}", settings.MAX_ZIPS_PER_WORKSPACE, "this workspace is")]
     if user is not None:
-        scopes.insert(0, (f"user:{user.pk}", settings.MAX_ZIPS_PER_USER, "you"))
+        scopes.insert(0, (f"user:{user.pk}", settings.MAX_ZIPS_PER_USER, "you are"))
     held: list[str] = []
     try:
         for scope, limit, who in scopes:
@@ -48,9 +48,9 @@ def zip_slot(workspace: Workspace, user: User | None) -> Iterator[None]:
                 continue
             key = _take(f"museion:zip:{scope}", limit)
             if key is None:
+                files = f"{limit} zip file{'s' if limit != 1 else ''}"
                 raise Busy(
-                    f"{who} already import{'s' if who != 'you' else ''} {limit} zip file"
-                    f"{'s' if limit != 1 else ''} at a time; send this one when that is done",
+                    f"{who} already importing {files}, the most at once; send this one when that is done",
                     ZIP_RETRY_AFTER,
                 )
             held.append(key)
