@@ -20,6 +20,8 @@ from PIL import Image, ImageOps
 
 from museion.albums import jobs, tasks, training
 from museion.albums.models import Album, Embedding, Job, ModelVersion
+from museion.vision.head import Head
+from museion.vision.train import TrainOptions
 from tests.albums.conftest import ApiCaller, Team, cleanup, jpeg, make_team, module_data
 from tests.conftest import IMAGES
 from tests.media import render_clip
@@ -103,8 +105,30 @@ def test_the_first_version_has_metrics_and_is_published(api: ApiCaller, trained:
     assert np.array(metrics["confusion"]).shape == (3, 3)
     assert isinstance(metrics["misclassified"], list)
     assert 0 < metrics["unknown_threshold"] <= 1
-    assert metrics.get("export_check", {"ok": True})["ok"] is True
     assert api.get(f"/albums/{trained.album}").json()["published_version"] == 1
+
+
+def test_a_version_trained_through_the_web_has_its_bundle_checked(api: ApiCaller, trained: Trained) -> None:
+    (version,) = api.get(f"/albums/{trained.album}/models").json()
+    check = version["metrics"]["export_check"]
+    assert check["ok"] is True
+    assert check["checked"] == check["agree"] >= 10  # 3 clips of 4 s at 2 fps: every picture counts
+    bundle = bundle_files(api, trained.album)
+    assert json.loads(bundle.read("metrics.json"))["export_check"] == check
+
+
+def test_the_web_path_reports_the_metrics_of_the_cli_path(api: ApiCaller, trained: Trained) -> None:
+    (version,) = api.get(f"/albums/{trained.album}/models").json()
+    assert {"train_examples", "seconds", "pictures", "split_in_time", "visitor_views"} <= set(
+        version["metrics"]
+    )
+    stored = ModelVersion.objects.get(album=trained.album, number=1)
+    head = Head.from_bytes(bytes(stored.head))
+    assert head.classes == ["owl", "parrot", "sunflower"]
+    assert head.threshold == pytest.approx(version["metrics"]["unknown_threshold"])
+    # The same views per picture as TrainOptions (one embedding, then its visitor-like views).
+    (embedding, *_) = Embedding.objects.filter(media__album_class__album=trained.album)
+    assert embedding.array().shape[0] == 1 + TrainOptions().views
 
 
 def test_predicting_the_owl_photo_answers_the_owl_card(api: ApiCaller, trained: Trained) -> None:

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
-from museion.vision.head import Example, calibrate, evaluate, fit, split
+from museion.vision.head import Example, Head, calibrate, evaluate, fit, split
 
 CLASSES = ["a", "b", "c"]
 
@@ -115,3 +117,24 @@ def test_look_alike_negatives_never_make_it_refuse_most_knowns(examples: list[Ex
     look_alikes = np.stack([e.embedding for e in parts.val])  # negatives as close as the knowns themselves
     result = calibrate(head, parts.val, look_alikes)
     assert result["knowns_kept"] >= 0.85  # about 90%: the 10th percentile of 18 knowns
+
+
+def test_a_head_read_back_from_its_bytes_answers_the_same(examples: list[Example]) -> None:
+    head = fit(examples, CLASSES)
+    calibrate(head, examples, None)
+    again = Head.from_bytes(head.to_bytes())
+    assert (again.classes, again.threshold) == (CLASSES, head.threshold)
+    x = np.stack([ex.embedding for ex in examples])
+    for ours, theirs in zip(head.predict(x), again.predict(x), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_head_stored_before_it_held_its_class_names_is_read_with_them(examples: list[Example]) -> None:
+    head = fit(examples, CLASSES)
+    buffer = io.BytesIO()  # how versions were stored before Head.to_bytes
+    np.savez(buffer, weights=head.weights, bias=head.bias, prototypes=head.prototypes, threshold=0.5)
+    again = Head.from_bytes(buffer.getvalue(), CLASSES)
+    assert (again.classes, again.threshold) == (CLASSES, 0.5)
+    np.testing.assert_array_equal(again.weights, head.weights)
+    with pytest.raises(ValueError, match="3 classes, 2 names"):
+        Head.from_bytes(buffer.getvalue(), CLASSES[:2])

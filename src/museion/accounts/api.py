@@ -19,8 +19,8 @@ from museion.accounts.schemas import (
     TokenOut,
     UserOut,
 )
-from museion.accounts.services import PasswordError, SignupError, change_password, sign_up
-from museion.accounts.workspaces import InvitationError, accept_invitation
+from museion.accounts.services import change_password, sign_up
+from museion.accounts.workspaces import accept_invitation
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 from museion.web.schemas import ErrorOut
@@ -31,10 +31,7 @@ router = Router(tags=["auth"])
 @router.post("/signup", response={201: UserOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def signup(request: HttpRequest, body: SignupIn) -> Status:
     hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
-    try:
-        user = sign_up(body.email, body.password)
-    except SignupError as exc:
-        raise ApiError(400, f"invalid_{exc.field}", str(exc)) from None
+    user = sign_up(body.email, body.password)
     return Status(201, UserOut(id=user.pk, email=user.email))
 
 
@@ -58,12 +55,9 @@ def password(request: HttpRequest, body: PasswordIn) -> PasswordOut:
     user = request.auth
     hit("password", f"user:{user.pk}", settings.RATE_LIMIT_SIGNIN)  # guesses at the old password
     keep = calling_token(request)
-    try:
-        revoked = change_password(
-            user, body.old_password, body.new_password, revoke_tokens=body.revoke_tokens, keep=keep
-        )
-    except PasswordError as exc:
-        raise ApiError(400, f"invalid_{exc.field}", str(exc)) from None
+    revoked = change_password(
+        user, body.old_password, body.new_password, revoke_tokens=body.revoke_tokens, keep=keep
+    )
     if keep is None:
         update_session_auth_hash(request, user)  # a browser's own session stays signed in
     return PasswordOut(revoked_tokens=revoked)
@@ -76,9 +70,6 @@ def password(request: HttpRequest, body: PasswordIn) -> PasswordOut:
 )
 def accept(request: HttpRequest, body: InvitationIn) -> JoinedOut:
     """Join a workspace with the token of a mailed invitation link, as the caller (any account)."""
-    try:
-        membership = accept_invitation(body.token.strip(), request.auth)
-    except InvitationError as exc:
-        raise ApiError(410 if exc.code == "invitation_expired" else 404, exc.code, str(exc)) from None
+    membership = accept_invitation(body.token.strip(), request.auth)
     workspace = membership.workspace
     return JoinedOut(workspace=workspace.pk, name=workspace.name, role=membership.role)

@@ -9,11 +9,14 @@ from django.db import IntegrityError, transaction
 
 from museion.accounts.models import ApiToken, User
 from museion.accounts.workspaces import personal_workspace
+from museion.errors import DomainError
 
 
-class SignupError(ValueError):
+class SignupError(DomainError):
+    """A sign-up refused; `field` says which field is wrong (code `invalid_email`, `invalid_password`)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"invalid_{field}", message)
         self.field = field
 
 
@@ -40,9 +43,11 @@ def sign_up(email: str, password: str) -> User:
         raise SignupError("email", "an account with this email already exists") from None
 
 
-class PasswordError(ValueError):
+class PasswordError(DomainError):
+    """A password change refused (code `invalid_old_password`, `invalid_new_password`)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"invalid_{field}", message)
         self.field = field
 
 

@@ -6,6 +6,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 
 from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace, digest
+from museion.errors import DomainError
 
 
 def personal_workspace(user: User) -> Workspace:
@@ -28,8 +29,11 @@ def create_workspace(owner: User, name: str) -> Workspace:
     return workspace
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(DomainError):
     """A change to a workspace's members that would leave it in a bad state."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("workspace_rule", message)
 
 
 def check_role(workspace: Workspace, membership: Membership | None, role: str | None) -> None:
@@ -88,10 +92,9 @@ def mail_invitation(invitation: Invitation, link: str) -> None:
     send_mail(f"Invitation to {invitation.workspace.name} on Museion", body, None, [invitation.email])
 
 
-class InvitationError(WorkspaceError):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+class InvitationError(DomainError):
+    """An invitation link that cannot be used: `invalid_invitation` (used, withdrawn, mistyped: 404 in
+    the API) or `invitation_expired` (410)."""
 
 
 def find_invitation(secret: str) -> Invitation:

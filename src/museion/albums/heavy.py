@@ -20,6 +20,7 @@ from django.core.cache import cache
 
 from museion.accounts.models import User, Workspace
 from museion.albums.models import Job
+from museion.errors import DomainError
 
 ZIP_LEASE_SECONDS = 600  # longer than any zip import within the upload limit takes
 ZIP_RETRY_AFTER = 5
@@ -27,12 +28,12 @@ VIDEO_RETRY_AFTER = 15
 ACTIVE = (Job.Status.QUEUED, Job.Status.RUNNING)
 
 
-class Busy(Exception):
-    """Too much of this work is in flight for the caller or the workspace: try again later."""
+class Busy(DomainError):
+    """Too much of this work is in flight for the caller or the workspace: try again after `retry_after`."""
 
     def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.message, self.retry_after = message, retry_after
+        super().__init__("too_busy", message)
+        self.retry_after = retry_after
 
 
 @contextmanager

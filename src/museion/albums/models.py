@@ -13,13 +13,20 @@ from django.utils.text import slugify
 from museion.accounts.models import User, Workspace
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
+# Bounds of what people type, here once: the page forms and the API schemas both read them.
+NAME_MAX = 100
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+URL_MAX = 500
+FPS_DEFAULT = 2.0  # frames taken per second of an uploaded video: museion.vision.video.FPS_MIN to FPS_MAX
+
 
 class Album(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="albums")
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True, max_length=5000)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
     slug = models.SlugField(max_length=60, unique=True)
-    fps = models.FloatField(default=2.0)  # frames taken per second of uploaded video
+    fps = models.FloatField(default=FPS_DEFAULT)  # frames taken per second of uploaded video
     backbone = models.CharField(max_length=100, default=DEFAULT_CLASSIFIER)
     published = models.BooleanField(default=False)  # the visitor viewer is public
     published_version = models.ForeignKey(
@@ -47,6 +54,11 @@ class Album(models.Model):
             "classes": self.classes.count(),
             "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
         }
+
+    def publish(self, version: ModelVersion) -> None:
+        """Make `version` the one that answers predictions and visitors."""
+        Album.objects.filter(pk=self.pk).update(published_version=version)
+        self.published_version = version
 
     def save(self, *args: object, **kwargs: object) -> None:
         if not self.slug:
@@ -77,10 +89,10 @@ class AlbumClass(models.Model):
     """A work (or anything) the recognizer must tell apart, with what a visitor sees about it."""
 
     album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="classes")
-    name = models.CharField(max_length=100)
-    title = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True, max_length=5000)
-    url = models.URLField(blank=True, max_length=500)
+    name = models.CharField(max_length=NAME_MAX)
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
+    url = models.URLField(blank=True, max_length=URL_MAX)
     cover = models.FileField(blank=True, max_length=255)
     created = models.DateTimeField(default=timezone.now)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from functools import lru_cache
 
@@ -21,9 +20,7 @@ _lock = threading.Lock()
 @lru_cache(maxsize=32)
 def _head(version_id: int) -> tuple[Head, str]:
     version = ModelVersion.objects.get(pk=version_id)
-    data = np.load(io.BytesIO(bytes(version.head)))
-    names = [c["name"] for c in version.classes]
-    head = Head(names, data["weights"], data["bias"], data["prototypes"], float(data["threshold"]))
+    head = Head.from_bytes(bytes(version.head), [c["name"] for c in version.classes])
     return head, version.backbone
 
 

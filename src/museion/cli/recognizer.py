@@ -13,6 +13,7 @@ from museion.vision.bundle import Bundle
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 from museion.vision.images import load_image
 from museion.vision.train import TrainOptions, export, read_dataset, train
+from museion.vision.video import FPS_MAX, FPS_MIN
 
 
 @click.command("train")
@@ -21,7 +22,11 @@ from museion.vision.train import TrainOptions, export, read_dataset, train
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Bundle .zip to write."
 )
 @click.option(
-    "--fps", type=click.FloatRange(0.1, 30), default=2.0, show_default=True, help="Video frames per second."
+    "--fps",
+    type=click.FloatRange(FPS_MIN, FPS_MAX),
+    default=2.0,
+    show_default=True,
+    help="Video frames per second.",
 )
 @click.option("--backbone", default=DEFAULT_CLASSIFIER, show_default=True)
 @click.option("--negatives", type=click.Path(exists=True, file_okay=False, path_type=Path),

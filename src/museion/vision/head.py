@@ -6,6 +6,7 @@ embeddings come from and how they are cached.
 
 from __future__ import annotations
 
+import io
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -39,6 +40,30 @@ class Head:
     bias: np.ndarray  # [C]
     prototypes: np.ndarray  # [C, K, D]: per class, embeddings that stand for it
     threshold: float = 0.0  # below this similarity to its best class, a picture is unknown
+
+    def to_bytes(self) -> bytes:
+        """The one stored form of a head: an .npz of its arrays, its threshold and its classes."""
+        buffer = io.BytesIO()
+        np.savez(
+            buffer,
+            weights=self.weights,
+            bias=self.bias,
+            prototypes=self.prototypes,
+            threshold=np.float64(self.threshold),
+            classes=np.array(self.classes, dtype=str),
+        )
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes, classes: Sequence[str] | None = None) -> Head:
+        """Read `to_bytes`. `classes` names them for heads stored before they held their names."""
+        with np.load(io.BytesIO(data), allow_pickle=False) as arrays:
+            names = [str(n) for n in arrays["classes"]] if "classes" in arrays.files else list(classes or [])
+            if len(names) != len(arrays["bias"]):
+                raise ValueError(f"the head has {len(arrays['bias'])} classes, {len(names)} names were given")
+            return cls(
+                names, arrays["weights"], arrays["bias"], arrays["prototypes"], float(arrays["threshold"])
+            )
 
     def scores(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Probabilities [N, C] and, per class, the best similarity to its prototypes [N, C]."""

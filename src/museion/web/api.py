@@ -14,9 +14,17 @@ from museion import __version__
 from museion.accounts.api import router as auth_router
 from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
+from museion.errors import DomainError
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
-from museion.web.errors import ApiError, error_response, unavailable_response, unavailable_service
+from museion.vision.errors import VisionError
+from museion.web.errors import (
+    ApiError,
+    error_response,
+    refusal_response,
+    unavailable_response,
+    unavailable_service,
+)
 from museion.web.parsing import TextParser
 from museion.web.schemas import HealthOut
 
@@ -44,6 +52,16 @@ def health(request: HttpRequest) -> HealthOut:
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@api.exception_handler(DomainError)
+def on_refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return refusal_response(exc)
+
+
+@api.exception_handler(VisionError)
+def on_vision_error(request: HttpRequest, exc: VisionError) -> HttpResponse:
+    return refusal_response(exc)
 
 
 @api.exception_handler(ValidationError)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("albums", "0002_sizes"),
+        ("albums", "0003_float_backbone_embeddings"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
