@@ -2,7 +2,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-    dependencies = [("albums", "0003_float_backbone_embeddings")]
+    dependencies = [("albums", "0004_job_created_by")]
 
     operations = [
         migrations.AddField(model_name="embedding", name="keypoints", field=models.BinaryField(null=True)),
