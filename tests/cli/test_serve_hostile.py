@@ -86,7 +86,12 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         ("--no-worker", "--threads", "4"),
         MUSEION_RATE_LIMIT_IP="0",
         MUSEION_RATE_LIMIT_USER="0",
-        MUSEION_MAX_QUEUE_SECONDS="0",  # every request is served, none shed: the worst case for memory
+        # Every request is served, none shed or held back: the worst case for memory.
+        MUSEION_MAX_QUEUE_SECONDS="0",
+        MUSEION_MAX_ZIPS_PER_USER="0",
+        MUSEION_MAX_ZIPS_PER_WORKSPACE="0",
+        MUSEION_MAX_VIDEO_JOBS_PER_USER="0",
+        MUSEION_MAX_VIDEO_JOBS_PER_WORKSPACE="0",
     )
     try:
         server.wait_healthy()

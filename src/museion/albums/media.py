@@ -18,7 +18,8 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
+from museion.albums import heavy
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
 from museion.config import settings
 from museion.errors import DomainError
@@ -62,15 +63,17 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
+    """Add what was uploaded (by `by`, whose heavy work in flight is limited: `heavy.Busy`)."""
     check_room(album_class.album.workspace, len(data))
     kind = kind_of(data)
     if kind == "image":
         return Added(items=[add_photo(album_class, name, data)])
     if kind == "zip":
-        return add_zip(album_class, data)
+        with heavy.zip_slot(album_class.album.workspace, by):
+            return add_zip(album_class, data)
     if kind == "video":
-        return add_video(album_class, name, data)
+        return add_video(album_class, name, data, by)
     if not data:
         raise MediaError("empty_file", "the file is empty")
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
@@ -238,7 +241,7 @@ def _has_drive(name: str) -> bool:
     return len(name) >= 2 and name[1] == ":" and name[0].isalpha()
 
 
-def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
     try:
         info = probe(data)
     except VideoError as exc:
@@ -254,6 +257,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
     path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
     try:
         with transaction.atomic():
+            heavy.admit_video(album_class.album.workspace, by)
             claim_room(album_class.album.workspace, len(data))
             video = SourceVideo.objects.create(
                 album_class=album_class,
@@ -263,7 +267,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
                 duration=info["duration"],
             )
             job = Job.objects.create(
-                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued"
+                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued", created_by=by
             )
     except Exception:
         default_storage.delete(path)

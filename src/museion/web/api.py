@@ -26,6 +26,7 @@ from museion.web.errors import (
     unavailable_response,
     unavailable_service,
 )
+from museion.web.parsing import TextParser
 from museion.web.schemas import HealthOut
 
 log = logging.getLogger("museion.web")
@@ -36,6 +37,7 @@ api = NinjaAPI(
     description="Image classification and object detection. Authenticate with a session or "
     "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
     urls_namespace="api",
+    parser=TextParser(),
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
@@ -80,6 +82,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises (TextParser)
+        return on_api_error(request, exc.__cause__)
     return error_response(exc.status_code, "error", str(exc))
 
 
