@@ -31,6 +31,9 @@ VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 Progress = Callable[[float, str], None]
 
 
+JPEG_MAX_SIDE = 65_500  # libjpeg refuses longer sides
+
+
 @dataclass
 class ClassInfo:
     name: str
@@ -56,7 +59,10 @@ class Item:
     @classmethod
     def of(cls, label: int, image: Image.Image, group: str, order: float = 0.0, ref: str = "") -> Item:
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "JPEG", quality=90)
+        if max(image.size) <= JPEG_MAX_SIDE:
+            image.convert("RGB").save(buffer, "JPEG", quality=90)
+        else:  # a 100000x1 strip: JPEG cannot hold it
+            image.convert("RGB").save(buffer, "PNG", compress_level=1)
         return cls(label, buffer.getvalue(), group, order, ref)
 
     @property
