@@ -163,8 +163,11 @@ class Head:
         similarity: np.ndarray,
         photo: Keypoints,
         exclude: np.ndarray | None = None,
+        counted: dict[int, int] | None = None,
     ) -> np.ndarray:
-        """`similarity` [C] with the shortlist's inlier bonus added. `exclude`: references not to use."""
+        """`similarity` [C] with the shortlist's inlier bonus added. `exclude`: references not to use;
+        `counted`: inliers already counted for this photo, by reference (filled in as it goes)."""
+        counted = {} if counted is None else counted
         refs = self.references
         assert refs is not None
         fused = similarity.copy()
@@ -175,7 +178,10 @@ class Head:
             if len(rows) == 0:
                 continue
             closest = rows[np.argsort(-(refs.embeddings[rows] @ embedding), kind="stable")[:COMPARED]]
-            count = max(inliers(photo, refs.keypoints[r]) for r in closest)
+            for r in closest:
+                if int(r) not in counted:
+                    counted[int(r)] = inliers(photo, refs.keypoints[r])
+            count = max(counted[int(r)] for r in closest)
             fused[label] += FUSE_WEIGHT * min(count, INLIER_CAP) / INLIER_CAP
         return fused
 
@@ -297,6 +303,7 @@ class Scored:
     ref: str
     condition: str
     best: int
+    best_global: int  # the best class of the global stage alone
     known: float  # deciding score of the best class, its own work in the gallery
     unknown: float  # the same with its work left out: what a work outside the album scores
     known_global: float
@@ -313,13 +320,14 @@ def score_probes(head: Head, probes: Sequence[tuple[Example, Probe]]) -> list[Sc
         out_sim[ex.label] = -np.inf  # the work left out: only the others remain
         fused, out_fused = sim, out_sim
         if refs is not None:
-            fused = head.verified(probe.embedding, sim, probe.keypoints)
+            counted: dict[int, int] = {}  # the two scorings share most of their matches
+            fused = head.verified(probe.embedding, sim, probe.keypoints, counted=counted)
             out_fused = head.verified(
-                probe.embedding, out_sim, probe.keypoints, exclude=refs.labels == ex.label
+                probe.embedding, out_sim, probe.keypoints, exclude=refs.labels == ex.label, counted=counted
             )
         best = int(np.argmax(fused))
-        out.append(Scored(ex.label, ex.ref, probe.condition, best, float(fused[best]), float(out_fused.max()),
-                          float(sim.max()), float(out_sim.max())))  # fmt: skip
+        out.append(Scored(ex.label, ex.ref, probe.condition, best, int(np.argmax(sim)), float(fused[best]),
+                          float(out_fused.max()), float(sim.max()), float(out_sim.max())))  # fmt: skip
     return out
 
 
@@ -411,6 +419,7 @@ def evaluate(head: Head, scored: Sequence[Scored], negatives: np.ndarray | None 
         "unknown_refused": float(np.concatenate([outside, others < head.global_threshold]).mean()),
         "answered_right": float(((best == y) & ~refused).mean()),
         "global_stage": {
+            "accuracy": float(np.mean([s.best_global == s.label for s in scored])),
             "known_refused": float(np.mean([s.known_global < head.global_threshold for s in scored])),
             "unknown_refused": float(np.mean([s.unknown_global < head.global_threshold for s in scored])),
         },
