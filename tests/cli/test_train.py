@@ -87,7 +87,7 @@ def test_predict_and_train_take_thin_pictures_in_moments(bundle: Path, dataset: 
     result = CliRunner().invoke(cli, ["predict", "--bundle", str(bundle), "--json", *paths])
     assert result.exit_code == 0, result.output
     assert len(json.loads(result.stdout)) == len(paths)
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 10
     thin_set = tmp_path / "thin-set"
     shutil.copytree(dataset, thin_set)
     for path in paths:

@@ -42,7 +42,7 @@ AVIF_WITHOUT_ITEM = bytes.fromhex(
     "c5e0"
 )
 FORMATS = ("PNG", "JPEG", "GIF", "WEBP", "BMP", "HEIF", "AVIF")
-SECONDS = 5.0
+SECONDS = 10.0  # loose: the suite shares its 2 cores with others
 CODES = {"empty_image", "not_an_image", "corrupt_image", "unsupported_format", "image_too_large"}
 
 

@@ -20,10 +20,10 @@ from museion.vision import classify, detect, embed
 from museion.vision.augment import visitor_views
 from museion.vision.catalog import InputSpec
 from museion.vision.preprocess import fit, prepare
-from tests.hostile import THIN_SIZES, thin_pngs
+from tests.hostile import THIN_SIZES, png, thin_pngs
 
 # A small photo takes a few tens of milliseconds here; the 1x20000 PNG took 20.9 s.
-SECONDS = 3.0
+SECONDS = 10.0  # loose: the suite shares its 2 cores with others
 
 thin = pytest.mark.parametrize("name", sorted(thin_pngs()))
 
@@ -31,6 +31,8 @@ thin = pytest.mark.parametrize("name", sorted(thin_pngs()))
 @thin
 def test_classify_detect_and_embed_take_a_thin_picture_in_moments(name: str) -> None:
     data = thin_pngs()[name]
+    small = png((8, 8))  # the models' sessions load first, outside the timing
+    classify(small), detect(small), embed([small])
     started = time.monotonic()
     assert len(classify(data)) == 5
     assert detect(data) == [] or all(d.score >= 0.3 for d in detect(data))
