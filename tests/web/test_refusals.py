@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 from django.test import Client
 
-from museion.web.errors import BAD_REQUEST, STATUS, status_for
+from museion.http.errors import BAD_REQUEST, STATUS, status_for
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "museion"
 REFUSALS = {"DomainError", "MediaError"}  # those raised with their code first
-# Where an ApiError may be raised: the web edge (the API's own modules, its auth, the web library).
-EDGE = ("web/", "accounts/auth.py")
+# Where an ApiError may be raised: the web edge (the API modules, its auth, the shell and its library).
+EDGE = ("http/", "web/", "accounts/auth.py")
 
 
 def codes_in_source() -> set[str]:

@@ -10,9 +10,9 @@ from ninja import Router, Status
 from museion.accounts.models import ApiToken
 from museion.accounts.schemas import SignupIn, TokenIn, TokenOut, UserOut
 from museion.accounts.services import sign_up
-from museion.web.errors import ApiError
-from museion.web.ratelimit import client_ip, hit
-from museion.web.schemas import ErrorOut
+from museion.http.errors import ApiError
+from museion.http.ratelimit import client_ip, hit
+from museion.http.schemas import ErrorOut
 
 router = Router(tags=["auth"])
 

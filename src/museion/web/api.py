@@ -7,7 +7,7 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from museion import __version__
@@ -15,17 +15,16 @@ from museion.accounts.api import router as auth_router
 from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
 from museion.errors import DomainError
-from museion.recognition.api import router as recognition_router
-from museion.vision.catalog import Catalog
-from museion.vision.errors import VisionError
-from museion.web.errors import (
+from museion.http.errors import (
     ApiError,
     error_response,
     refusal_response,
     unavailable_response,
     unavailable_service,
 )
-from museion.web.schemas import HealthOut
+from museion.recognition.api import router as recognition_router
+from museion.vision.catalog import Catalog
+from museion.vision.errors import VisionError
 
 log = logging.getLogger("museion.web")
 
@@ -36,6 +35,14 @@ api = NinjaAPI(
     "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
     urls_namespace="api",
 )
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+    models: list[str]
+
+
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
 api.add_router("/", albums_router)
