@@ -151,12 +151,7 @@ def test_the_float_model_is_made_once_and_reused(home: Path) -> None:
 
 def test_an_album_bundle_carries_the_float_model_the_server_uses(images: Path) -> None:
     rng = np.random.default_rng(0)
-    head = Head(
-        ["a", "b"],
-        rng.standard_normal((2, 1280)).astype(np.float32),
-        np.zeros(2, np.float32),
-        rng.standard_normal((2, 3, 1280)).astype(np.float32),
-    )
+    head = Head(["a", "b"], rng.standard_normal((2, 3, 1280)).astype(np.float32))
     graph = build_graph(IMAGENET_MOBILENETV2, head)
     assert not [node for node in graph.graph.node if node.op_type.startswith("QLinear")]
 

@@ -6,25 +6,35 @@ see its members; only owners invite, change roles and remove members (403 otherw
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 
 from museion.accounts.access import workspace_for
 from museion.accounts.models import Invitation, Membership, Role, Workspace
 from museion.accounts.workspaces import (
+    InvitationError,
     WorkspaceError,
+    accept_invitation,
     create_workspace,
+    find_invitation,
     invite,
+    mail_invitation,
     personal_workspace,
     remove_member,
     set_role,
 )
 from museion.albums.quota import storage_of
 from museion.http.pages import action, page, refusals
+
+log = logging.getLogger("museion.accounts")
 
 
 class WorkspaceForm(forms.Form):
@@ -74,6 +84,7 @@ def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
         "roles": Role.choices,
         "members": workspace.memberships.select_related("user").order_by("user__email"),
         "invitations": workspace.invitations.select_related("invited_by").order_by("email"),
+        "invitation_link": request.session.pop("invitation_link", None),
         "albums": workspace.albums.all(),
         "storage": {k.replace("_bytes", "_mb"): v / 1e6 for k, v in storage_of(workspace).items()},
     }
@@ -86,8 +97,39 @@ def _invite(request: HttpRequest, workspace: Workspace, email: str, role: str) -
         if isinstance(added, Membership):
             messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
         else:
-            messages.success(request, f"{email} has no account yet: the invitation waits for their sign-up.")
+            _send(request, added)
     return redirect("workspace", workspace_id=workspace.pk)
+
+
+def _send(request: HttpRequest, invitation: Invitation) -> None:
+    link = request.build_absolute_uri(reverse("invitation", args=[invitation.secret]))
+    # Shown once to the owner too (the owner may give any role anyway), for a server without mail.
+    request.session["invitation_link"] = link
+    try:
+        mail_invitation(invitation, link)
+    except (OSError, SMTPException) as exc:
+        log.warning("invitation for workspace %s not mailed: %s", invitation.workspace_id, exc)
+        messages.error(
+            request, f"The invitation could not be mailed ({exc}): send {invitation.email} the link below."
+        )
+    else:
+        messages.success(request, f"An invitation link was mailed to {invitation.email}.")
+
+
+def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
+    """The mailed link shows the invitation; accepting is a POST, so a mail scanner's GET accepts nothing."""
+    try:
+        invitation = find_invitation(secret)
+        if request.method == "POST" and request.user.is_authenticated:
+            membership = accept_invitation(secret, request.user)  # type: ignore[arg-type]
+        else:
+            return render(request, "accounts/invitation.html", {"invitation": invitation})
+    except InvitationError as exc:
+        status = 410 if exc.code == "invitation_expired" else 404
+        return render(request, "accounts/invitation.html", {"refused": exc.message}, status=status)
+    role = Role(membership.role).label.lower()
+    messages.success(request, f"You joined “{membership.workspace.name}” as {role}.")
+    return redirect("workspace", workspace_id=membership.workspace_id)
 
 
 @action

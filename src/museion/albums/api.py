@@ -92,11 +92,11 @@ def delete_class(request: HttpRequest, album_id: int, class_id: int) -> Status:
 
 @router.post(
     "/albums/{album_id}/classes/{class_id}/media",
-    response={202: UploadOut, 413: ErrorOut, 415: ErrorOut, **E},
+    response={202: UploadOut, 413: ErrorOut, 415: ErrorOut, 429: ErrorOut, **E},
 )
 def upload_media(request: HttpRequest, album_id: int, class_id: int, file: File[UploadedFile]) -> Status:
     found = class_for(request.auth, album_id, class_id, Role.EDITOR)
-    added = services.add_media(found, file.name or "upload", read_upload(file))
+    added = services.add_media(found, file.name or "upload", read_upload(file), by=request.auth)
     return Status(
         202,
         {

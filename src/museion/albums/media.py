@@ -17,6 +17,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from museion.accounts.models import User
+from museion.albums import heavy
 from museion.albums.errors import MediaError
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
 from museion.albums.quota import check_room, claim_room
@@ -54,15 +56,17 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
+    """Add what was uploaded (by `by`, whose heavy work in flight is limited: `heavy.Busy`)."""
     check_room(album_class.album.workspace, len(data))
     kind = kind_of(data)
     if kind == "image":
         return Added(items=[add_photo(album_class, name, data)])
     if kind == "zip":
-        return add_zip(album_class, data)
+        with heavy.zip_slot(album_class.album.workspace, by):
+            return add_zip(album_class, data)
     if kind == "video":
-        return add_video(album_class, name, data)
+        return add_video(album_class, name, data, by)
     if not data:
         raise MediaError("empty_file", "the file is empty")
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
@@ -156,7 +160,7 @@ def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
     try:
         info = probe(data)
     except VideoError as exc:
@@ -168,6 +172,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
     path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
     try:
         with transaction.atomic():
+            heavy.admit_video(album_class.album.workspace, by)
             claim_room(album_class.album.workspace, len(data))
             video = SourceVideo.objects.create(
                 album_class=album_class,
@@ -177,7 +182,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
                 duration=info["duration"],
             )
             job = Job.objects.create(
-                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued"
+                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued", created_by=by
             )
     except Exception:
         default_storage.delete(path)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
 # Bounds of what people type, here once: the page forms and the API schemas both read them.
@@ -64,13 +66,23 @@ class Album(models.Model):
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+SLUG_SUFFIX = 8
+
+
 def unique_slug(name: str) -> str:
+    """The name, then random letters: `hall-k3x9p2qa`.
+
+    The suffix is random and always there, so an album's slug says nothing about the albums of other
+    workspaces (a counter gave `hall-2` when someone's unpublished "Hall" existed), and the visitor
+    address of an album cannot be guessed from its name. Slugs made before keep working: a slug, once
+    given, never changes.
+    """
     base = slugify(name)[:50] or "album"
-    slug, n = base, 1
-    while Album.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    while True:
+        slug = f"{base}-{''.join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_SUFFIX))}"
+        if not Album.objects.filter(slug=slug).exists():
+            return slug
 
 
 class AlbumClass(models.Model):
@@ -167,6 +179,10 @@ class Embedding(models.Model):
     backbone = models.CharField(max_length=100)
     vectors = models.BinaryField()  # float32 [1 + views, D]: the picture, then its views
     dim = models.PositiveIntegerField()
+    # Made when the recognizer first asks for them (a few pictures per work): the picture's
+    # keypoints (vision.keypoints), and a phone photo made of it for calibration (vision.head.Probe).
+    keypoints = models.BinaryField(null=True)
+    probe = models.BinaryField(null=True)
 
     class Meta:
         constraints = [
@@ -201,6 +217,8 @@ class Job(models.Model):
     video = models.ForeignKey(
         SourceVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # Who asked for it: a user's video jobs in flight are limited (albums.heavy).
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -95,9 +95,10 @@ def delete_class(album_class: AlbumClass) -> None:
 # ---- media -----------------------------------------------------------------------------
 
 
-def add_media(album_class: AlbumClass, name: str, data: bytes) -> media.Added:
-    """A photo, a zip of photos or a video; a video's frames come from a job queued here."""
-    added = media.add_upload(album_class, name, data)
+def add_media(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> media.Added:
+    """A photo, a zip of photos or a video (sent by `by`, whose heavy work in flight is limited: a
+    `heavy.Busy`); a video's frames come from a job queued here."""
+    added = media.add_upload(album_class, name, data, by)
     if added.job is not None:
         try:
             tasks.enqueue(added.job.pk, added.job.kind)

@@ -30,6 +30,8 @@ from museion.vision.bundle import recognizer_input
 from museion.vision.catalog import Catalog
 from museion.vision.embed import embed
 from museion.vision.images import load_image
+from museion.vision.keypoints import Keypoints
+from museion.vision.keypoints import extract as extract_keypoints
 from museion.vision.video import Frame, extract_frames
 
 # Frames closer than this to the last kept one add nothing. Measured on parrot_walkaround.mp4 at
@@ -158,6 +160,34 @@ def check_pictures(examples: Sequence[heads.Example], count: int) -> list[Image.
     return pictures
 
 
+class AlbumPictures:
+    """`vision.train.Pictures` of an album: keypoints and calibration photos, kept beside the embeddings."""
+
+    def __init__(self, album: Album) -> None:
+        self.backbone = Catalog().get(album.backbone)
+
+    def keypoints(self, ref: str) -> Keypoints:
+        row = self._row(ref)
+        if row.keypoints is None:
+            row.keypoints = extract_keypoints(self._image(row)).to_bytes()
+            row.save(update_fields=["keypoints"])
+        return Keypoints.from_bytes(bytes(row.keypoints))
+
+    def probe(self, ref: str) -> heads.Probe:
+        row = self._row(ref)
+        if row.probe is None:
+            row.probe = pipeline.make_probe(self._image(row), self.backbone, row.media_id).to_bytes()
+            row.save(update_fields=["probe"])
+        return heads.Probe.from_bytes(bytes(row.probe))
+
+    def _row(self, ref: str) -> Embedding:
+        return Embedding.objects.select_related("media").get(media_id=int(ref), backbone=self.backbone.name)
+
+    def _image(self, row: Embedding) -> Image.Image:
+        with default_storage.open(row.media.file.name, "rb") as f:
+            return load_image(f)
+
+
 def train_album(job: Job, report: Reporter) -> dict:
     album = job.album
     options = options_for(album)
@@ -165,7 +195,7 @@ def train_album(job: Job, report: Reporter) -> dict:
     if len(names) < 2:
         raise ValueError("training needs at least two classes with pictures")
     negatives = negatives_for(album, options.max_negatives)
-    head, metrics = pipeline.fit_head(examples, names, options, negatives, report)
+    head, metrics = pipeline.fit_head(examples, names, options, negatives, report, AlbumPictures(album))
     report(0.9, "exporting")
     version = save_version(job, head, infos, metrics, check_pictures(examples, options.checked_pictures))
     return {"version": version.number, "accuracy": metrics["accuracy"]}

@@ -18,12 +18,17 @@ STATUS = {
     "already_training": 409,
     "job_finished": 409,
     "no_model": 409,
+    # an invitation link that was used, withdrawn or mistyped, or is too old
+    "invalid_invitation": 404,
+    "invitation_expired": 410,
     # too large: past a limit of the server or the workspace
     "too_large": 413,
     "quota_exceeded": 413,
     "image_too_large": 413,
     "zip_too_large": 413,
     "video_too_long": 413,
+    # too much heavy work in flight for the user or the workspace (albums.heavy): later, with Retry-After
+    "too_busy": 429,
     # not a kind of file Museion takes
     "not_an_image": 415,
     "unsupported_format": 415,
@@ -46,6 +51,8 @@ BAD_REQUEST = (
     "wrong_task",
     "invalid_email",
     "invalid_password",
+    "invalid_old_password",
+    "invalid_new_password",
     "workspace_rule",
 )
 
@@ -55,7 +62,10 @@ def status_for(code: str) -> int:
 
 
 def refusal_response(exc: DomainError | VisionError) -> JsonResponse:
-    return error_response(status_for(exc.code), exc.code, exc.message)
+    # A refusal that passes with time (`too_busy`) says when to try again.
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(status_for(exc.code), exc.code, exc.message, headers)
 
 
 class ApiError(Exception):

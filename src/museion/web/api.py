@@ -25,6 +25,7 @@ from museion.http.errors import (
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
 from museion.vision.errors import VisionError
+from museion.web.parsing import TextParser
 
 log = logging.getLogger("museion.web")
 
@@ -34,6 +35,7 @@ api = NinjaAPI(
     description="Image classification and object detection. Authenticate with a session or "
     "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
     urls_namespace="api",
+    parser=TextParser(),
 )
 
 
@@ -86,6 +88,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises (TextParser)
+        return on_api_error(request, exc.__cause__)
     return error_response(exc.status_code, "error", str(exc))
 
 

@@ -243,6 +243,15 @@
     });
   }
 
+  // The server is busy with this user's (or workspace's) earlier zips or videos: wait as it says, send again.
+  function later(task, xhr) {
+    const seconds = Math.min(60, Math.max(1, parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5));
+    task.retries = (task.retries || 0) + 1;
+    setBar(task.bar, 0);
+    task.status.textContent = "Waiting: " + reasonOf(xhr) + " (trying again in " + seconds + " s)";
+    return new Promise((resolve) => setTimeout(() => resolve(upload(task)), seconds * 1000));
+  }
+
   function reasonOf(xhr) {
     const error = xhr.response && xhr.response.error;
     if (error && error.message) return error.message;
@@ -253,6 +262,7 @@
 
   function received(task, xhr) {
     const data = xhr.response;
+    if (xhr.status === 429 && (task.retries || 0) < 40) return later(task, xhr);
     if (xhr.status !== 202 || !data) return refuse(task, reasonOf(xhr));
     setBar(task.bar, 1);
     task.bar.classList.add("finished");
