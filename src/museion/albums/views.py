@@ -142,6 +142,13 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
         "created": version.created,
         "in_use": album.published_version_id == version.pk,
         "accuracy": percent(metrics.get("accuracy")),
+        "known_refused": percent(metrics.get("known_refused")),
+        "unknown_refused": percent(metrics.get("unknown_refused")),
+        "per_condition": [
+            (name, c["photos"], percent(c["top1"]), percent(c["known_refused"]))
+            for name, c in sorted((metrics.get("per_condition") or {}).items())
+        ],
+        "warnings": metrics.get("warnings", []),
         "validated": metrics.get("validated", 0),
         "pictures": metrics.get("pictures"),
         "names": names,
