@@ -263,9 +263,13 @@ def markdown(results: list[dict]) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("sets", nargs="+", type=Path, help="folders written by benchmarks/hardset.py")
+    parser.add_argument("sets", nargs="*", type=Path, help="folders written by benchmarks/hardset.py")
     parser.add_argument("--json", type=Path, help="write the figures (and each photo's answers) here")
+    parser.add_argument("--merge", nargs="+", type=Path, help="print the tables of earlier --json files")
     args = parser.parse_args()
+    if args.merge:
+        print(markdown([r for path in args.merge for r in json.loads(path.read_text())]))
+        return
     results = []
     for collection in args.sets:
         print(f"... {collection}", file=sys.stderr, flush=True)
