@@ -593,18 +593,19 @@ def start_django() -> None:
 def web_targets() -> dict[str, list[tuple[object, str]]]:
     from museion.albums import training
     from museion.vision import head
+    from museion.vision import train as pipeline
 
     return {
         "decode frames": [(training, "extract_frames")],
-        "visitor views": [(training, "visitor_views")],
-        "embed": [(training, "embed")],
+        "visitor views": [(pipeline, "visitor_views")],
+        "embed": [(training, "embed"), (pipeline, "embed")],
         "store frames + embeddings": [(training, "save_picture"), (training, "store_embedding")],
         "train: load embeddings": [(training, "examples_for")],
         "train: fit head": [(head, "fit")],
         "train: split, calibrate, evaluate": [(head, "split"), (head, "calibrate"), (head, "evaluate")],
         "export": [(training, "save_version")],
-        "export: build graph": [(training, "build_graph")],
-        "export: write zip": [(training, "write_bundle")],
+        "export: build graph": [(pipeline, "build_graph")],
+        "export: write zip": [(pipeline, "write_bundle")],
     }
 
 
@@ -705,9 +706,7 @@ def head_of(version: ModelVersion) -> Head:
     """The version's head, as `albums.recognize` loads it (without its per-id cache)."""
     from museion.vision.head import Head
 
-    data = np.load(io.BytesIO(bytes(version.head)))
-    names = [c["name"] for c in version.classes]
-    return Head(names, data["weights"], data["bias"], data["prototypes"], float(data["threshold"]))
+    return Head.from_bytes(bytes(version.head), [c["name"] for c in version.classes])
 
 
 def check_server(version: ModelVersion, answers: Answers) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from museion.accounts.models import Invitation, Membership, Role, User
 from museion.accounts.services import sign_up
 from museion.accounts.workspaces import (
     WorkspaceError,
+    accept_invitation,
     create_workspace,
     invite,
     personal_workspace,
@@ -29,10 +30,22 @@ def test_signing_up_makes_a_personal_workspace_owned_by_the_user(owner: User) ->
     assert personal_workspace(owner) == workspace
 
 
-def test_an_invitation_for_a_new_email_becomes_a_membership_at_sign_up(owner: User) -> None:
+def join(workspace, email: str, role: Role, by: User) -> User:
+    """Invite `email` and accept the link as its account (made now if there is none)."""
+    invitation = invite(workspace, email, role, by)
+    assert isinstance(invitation, Invitation)
+    user = User.objects.filter(email=email).first() or sign_up(email, PASSWORD)
+    accept_invitation(invitation.secret, user)
+    return user
+
+
+def test_an_invitation_becomes_a_membership_only_through_its_link(owner: User) -> None:
     shared = create_workspace(owner, "Museum")
-    assert isinstance(invite(shared, "New@Example.org", Role.EDITOR, owner), Invitation)
+    invitation = invite(shared, "New@Example.org", Role.EDITOR, owner)
+    assert isinstance(invitation, Invitation)
     newcomer = sign_up("new@example.org", PASSWORD)
+    assert shared.role_of(newcomer) is None  # signing up with the address is not enough
+    accept_invitation(invitation.secret, newcomer)
     assert shared.role_of(newcomer) == Role.EDITOR
     assert not Invitation.objects.exists()
     assert shared in workspaces_of(newcomer, Role.EDITOR)
@@ -55,16 +68,14 @@ def test_the_last_owner_can_neither_step_down_nor_leave(owner: User) -> None:
         remove_member(mine)
     with pytest.raises(WorkspaceError, match="needs an owner"):
         invite(shared, owner.email, Role.EDITOR, owner)
-    other = sign_up("other@example.org", PASSWORD)
-    invite(shared, other.email, Role.OWNER, owner)
+    join(shared, "other@example.org", Role.OWNER, owner)
     set_role(mine, Role.VIEWER)
     assert shared.role_of(owner) == Role.VIEWER
 
 
 def test_roles_include_the_ones_below(owner: User) -> None:
     shared = create_workspace(owner, "Museum")
-    viewer = sign_up("viewer@example.org", PASSWORD)
-    invite(shared, viewer.email, Role.VIEWER, owner)
+    viewer = join(shared, "viewer@example.org", Role.VIEWER, owner)
     assert shared.allows(owner, Role.EDITOR)
     assert shared.allows(viewer, Role.VIEWER)
     assert not shared.allows(viewer, Role.EDITOR)

@@ -20,8 +20,8 @@ from django.db import transaction
 from django.test import Client, override_settings
 from PIL import Image
 
-from museion.accounts.models import ApiToken, Role, User, Workspace
-from museion.accounts.workspaces import create_workspace, invite
+from museion.accounts.models import ApiToken, Membership, Role, User, Workspace
+from museion.accounts.workspaces import create_workspace
 from museion.albums.models import Album, AlbumClass
 from museion.albums.recognize import _head
 from museion.web.celery import app as celery_app
@@ -70,11 +70,12 @@ class Team:
 
 
 def make_team(tag: str = "") -> Team:
-    """A workspace whose owner invited an editor and a viewer, and an outsider who is no member."""
+    """A workspace with its owner, an editor and a viewer (as if they had accepted invitations), and an
+    outsider who is no member."""
     users = {role: User.objects.create_user(f"{role}{tag}@example.org") for role in ROLES}
     workspace = create_workspace(users["owner"], f"Museum {tag}".strip())
-    invite(workspace, users["editor"].email, Role.EDITOR, users["owner"])
-    invite(workspace, users["viewer"].email, Role.VIEWER, users["owner"])
+    Membership.objects.create(workspace=workspace, user=users["editor"], role=Role.EDITOR)
+    Membership.objects.create(workspace=workspace, user=users["viewer"], role=Role.VIEWER)
     headers = {role: bearer(user) for role, user in users.items()}
     return Team(workspace, users, {**headers, "anonymous": {}})
 

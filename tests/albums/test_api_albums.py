@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from museion.accounts.workspaces import personal_workspace
 from museion.albums.models import Album, AlbumClass
-from tests.albums.conftest import ApiCaller
+from tests.albums.conftest import ApiCaller, jpeg
 
 
 def test_creating_an_album_answers_201_with_its_id_and_slug(api: ApiCaller) -> None:
@@ -19,12 +22,8 @@ def test_creating_an_album_answers_201_with_its_id_and_slug(api: ApiCaller) -> N
     response = api.as_("editor").post("/albums", body)
     assert response.status_code == 201
     album = response.json()
-    assert (album["name"], album["slug"], album["fps"], album["classes"]) == (
-        "Birds of the Tropics",
-        "birds-of-the-tropics",
-        1.0,
-        0,
-    )
+    assert (album["name"], album["fps"], album["classes"]) == ("Birds of the Tropics", 1.0, 0)
+    assert re.fullmatch(r"birds-of-the-tropics-[a-z0-9]{8}", album["slug"])
     assert (album["published"], album["published_version"]) == (False, None)
     assert Album.objects.get(pk=album["id"]).workspace == api.team.workspace
 
@@ -36,7 +35,29 @@ def test_an_album_without_a_workspace_goes_to_the_callers_personal_one(api: ApiC
 
 def test_two_albums_of_one_name_get_different_slugs(api: ApiCaller) -> None:
     slugs = {api.post("/albums", {"name": "Hall"}).json()["slug"] for _ in range(3)}
-    assert slugs == {"hall", "hall-2", "hall-3"}
+    assert len(slugs) == 3
+    assert all(re.fullmatch(r"hall-[a-z0-9]{8}", slug) for slug in slugs)
+
+
+def test_an_outsiders_slug_says_nothing_of_another_workspaces_unpublished_album(api: ApiCaller) -> None:
+    hidden = api.post("/albums", {"name": "Hidden Album", "workspace": api.team.workspace.pk}).json()
+    assert not hidden["published"]
+    outsider = api.as_("outsider")
+    taken = outsider.post("/albums", {"name": "Hidden Album"}).json()["slug"]
+    free = outsider.post("/albums", {"name": "Never Used"}).json()["slug"]
+    # The same shape whether the name is taken elsewhere or not: the suffix is random, never a count.
+    assert re.fullmatch(r"hidden-album-[a-z0-9]{8}", taken)
+    assert re.fullmatch(r"never-used-[a-z0-9]{8}", free)
+    assert taken != hidden["slug"]
+    assert api.client.get(f"/v/{hidden['slug']}/").status_code == 404  # unpublished: as if missing
+    photo = {"image": SimpleUploadedFile("owl.jpg", jpeg())}
+    assert api.client.post(f"/api/v1/v/{hidden['slug']}/predict", photo).status_code == 404
+
+
+def test_a_renamed_album_keeps_its_slug_and_old_slugs_keep_working(api: ApiCaller, album: Album) -> None:
+    Album.objects.filter(pk=album.pk).update(slug="birds-2", published=True)  # made by an older Museion
+    assert api.patch(f"/albums/{album.pk}", {"name": "Seabirds"}).json()["slug"] == "birds-2"
+    assert api.client.get("/v/birds-2/").status_code == 200
 
 
 @pytest.mark.parametrize(

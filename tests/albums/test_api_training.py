@@ -20,6 +20,8 @@ from PIL import Image, ImageOps
 
 from museion.albums import jobs, tasks, training
 from museion.albums.models import Album, Embedding, Job, ModelVersion
+from museion.vision.head import Head
+from museion.vision.train import TrainOptions
 from tests.albums.conftest import ApiCaller, Team, cleanup, jpeg, make_team, module_data
 from tests.conftest import IMAGES
 from tests.media import render_clip
@@ -103,8 +105,34 @@ def test_the_first_version_has_metrics_and_is_published(api: ApiCaller, trained:
     assert np.array(metrics["confusion"]).shape == (3, 3)
     assert isinstance(metrics["misclassified"], list)
     assert 0 < metrics["unknown_threshold"] <= 1
-    assert metrics.get("export_check", {"ok": True})["ok"] is True
     assert api.get(f"/albums/{trained.album}").json()["published_version"] == 1
+
+
+def test_a_version_trained_through_the_web_has_its_bundle_checked(api: ApiCaller, trained: Trained) -> None:
+    (version,) = api.get(f"/albums/{trained.album}/models").json()
+    check = version["metrics"]["export_check"]
+    assert check["ok"] is True
+    assert check["checked"] == check["agree"] >= 10  # 3 clips of 4 s at 2 fps: every picture counts
+    assert check["verified_checked"] == check["verified_agree"] >= 10  # and the keypoint check too
+    bundle = bundle_files(api, trained.album)
+    assert json.loads(bundle.read("metrics.json"))["export_check"] == check
+
+
+def test_the_web_path_reports_the_metrics_of_the_cli_path(api: ApiCaller, trained: Trained) -> None:
+    (version,) = api.get(f"/albums/{trained.album}/models").json()
+    assert {"train_examples", "seconds", "pictures", "split_in_time", "per_condition", "verification"} <= set(
+        version["metrics"]
+    )
+    assert version["metrics"]["verification"] == "keypoints"
+    stored = ModelVersion.objects.get(album=trained.album, number=1)
+    head = Head.from_bytes(bytes(stored.head))
+    assert head.classes == ["owl", "parrot", "sunflower"]
+    assert head.global_threshold == pytest.approx(version["metrics"]["unknown_threshold"])
+    assert head.threshold == pytest.approx(version["metrics"]["verified_threshold"])
+    assert head.references is not None
+    # The same views per picture as TrainOptions (one embedding, then its visitor-like views).
+    (embedding, *_) = Embedding.objects.filter(media__album_class__album=trained.album)
+    assert embedding.array().shape[0] == 1 + TrainOptions().views
 
 
 def test_predicting_the_owl_photo_answers_the_owl_card(api: ApiCaller, trained: Trained) -> None:
@@ -178,7 +206,7 @@ def test_the_bundle_holds_model_labels_preprocessing_metrics_and_readme(
 ) -> None:
     bundle = bundle_files(api, trained.album)
     assert sorted(bundle.namelist()) == sorted(
-        ["model.onnx", "labels.json", "preprocess.json", "metrics.json", "README.md"]
+        ["model.onnx", "labels.json", "preprocess.json", "metrics.json", "README.md", "head.npz"]
     )
     labels = json.loads(bundle.read("labels.json"))
     assert [label["name"] for label in labels] == ["owl", "parrot", "sunflower"]
@@ -332,7 +360,7 @@ def test_visitors_can_predict_only_once_the_album_is_published(
     assert shown.json()["predictions"][0]["title"] == "The Owl"
 
 
-def test_training_classes_of_one_photo_each_succeeds_with_nothing_to_validate(
+def test_training_classes_of_one_photo_each_succeeds_and_says_nothing_was_held_out(
     api: ApiCaller, trained: Trained, eager, commit
 ) -> None:
     album = api.post("/albums", {"name": "Pairs", "workspace": trained.team.workspace.pk}).json()["id"]
@@ -344,7 +372,9 @@ def test_training_classes_of_one_photo_each_succeeds_with_nothing_to_validate(
     body = api.get(f"/jobs/{job['id']}").json()
     assert (body["status"], body["error"]) == ("succeeded", None)
     (version,) = api.get(f"/albums/{album}/models").json()
-    assert version["metrics"]["validated"] == 0
+    # Calibrated on phone photos of the training pictures themselves, and said so.
+    assert version["metrics"]["validated"] == 2
+    assert any("no picture could be held out" in w for w in version["metrics"]["warnings"])
     assert predict(api, album, jpeg("owl.jpg")).json()["predictions"][0]["label"] == "owl"
 
 

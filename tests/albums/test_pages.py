@@ -22,7 +22,6 @@ from museion.accounts.workspaces import invite, personal_workspace
 from museion.albums.media import save_picture
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
 from tests.albums.conftest import Team, jpeg, make_album
-from tests.web.conftest import PASSWORD
 
 STATIC = Path(__file__).resolve().parents[2] / "src" / "museion" / "albums" / "static" / "museion"
 SCRIPT = "<script>alert('owned')</script>"
@@ -327,25 +326,25 @@ def test_creating_a_workspace_makes_the_user_its_owner(team: Team) -> None:
     assert response["Location"] == reverse("workspace", args=[membership.workspace_id])
 
 
-def test_the_owner_invites_an_account_by_email_with_a_role(team: Team) -> None:
+def test_the_owner_invites_by_email_and_the_link_gives_the_role(team: Team, mailoutbox) -> None:
     newcomer = User.objects.create_user("newcomer@example.org")
-    as_(team.owner).post(
-        reverse("workspace", args=[team.workspace.pk]), {"email": "NewComer@example.org", "role": "editor"}
-    )
-    assert team.workspace.role_of(newcomer) == Role.EDITOR
-
-
-def test_an_invitation_for_an_unknown_email_becomes_a_membership_at_sign_up(team: Team) -> None:
     url = reverse("workspace", args=[team.workspace.pk])
-    response = as_(team.owner).post(url, {"email": "later@example.org", "role": "viewer"}, follow=True)
-    assert "has no account yet" in html(response)
-    assert re.search(r'data-invitation="later@example.org">.*?Viewer', html(response), re.S)
-    newcomer = Client()
-    newcomer.post(reverse("signup"), {"email": "later@example.org", "password": PASSWORD})
-    user = User.objects.get(email="later@example.org")
-    assert team.workspace.role_of(user) == Role.VIEWER
-    assert not Invitation.objects.filter(email="later@example.org").exists()
-    assert team.workspace.name in html(newcomer.get("/workspaces/"))
+    response = as_(team.owner).post(url, {"email": "NewComer@example.org", "role": "editor"}, follow=True)
+    assert "An invitation link was mailed to newcomer@example.org." in html(response)
+    assert re.search(r'data-invitation="newcomer@example.org">.*?Editor', html(response), re.S)
+    assert team.workspace.role_of(newcomer) is None  # an account with the email is not enough
+    link = re.search(r"http://testserver(/invitations/[^/\s]+/)", mailoutbox[0].body).group(1)
+    as_(newcomer).post(link)
+    assert team.workspace.role_of(newcomer) == Role.EDITOR
+    assert not Invitation.objects.filter(email="newcomer@example.org").exists()
+
+
+def test_inviting_a_member_again_changes_the_role_at_once(team: Team, mailoutbox) -> None:
+    url = reverse("workspace", args=[team.workspace.pk])
+    response = as_(team.owner).post(url, {"email": team.viewer.email, "role": "editor"}, follow=True)
+    assert "is now editor of this workspace" in html(response)
+    assert team.workspace.role_of(team.viewer) == Role.EDITOR
+    assert not mailoutbox
 
 
 def test_the_owner_changes_a_role_and_removes_a_member(team: Team) -> None:

@@ -70,18 +70,31 @@ def imported(run: Run, home: Path, onnx_copy: Path, models: Path) -> str:
     return NAME
 
 
-def test_it_lists_both_builtins_from_the_mirror_with_their_task(
+def test_it_lists_the_builtins_from_the_mirror_with_their_task(
     home: Path, listed: Callable[[], dict[str, dict]], models: Path
 ) -> None:
     rows = listed()
 
     assert rows["imagenet-mobilenetv2"]["task"] == "classify"
+    assert rows["imagenet-mobilenetv2-int8"]["task"] == "classify"
     assert rows["coco-yolox-nano"]["task"] == "detect"
-    for name in ("imagenet-mobilenetv2", "coco-yolox-nano"):
+    for name in ("imagenet-mobilenetv2-int8", "coco-yolox-nano"):
         assert rows[name]["builtin"] is True
         assert rows[name]["available"] is True
         assert rows[name]["source"] == "mirror"
-        assert Path(rows[name]["path"]).parent == models
+        # The shared folder may be reached through a symlink: compare real paths.
+        assert Path(rows[name]["path"]).resolve().parent == models.resolve()
+
+
+def test_it_lists_the_float_classifier_as_derived_from_the_mirrored_int8_file(
+    home: Path, listed: Callable[[], dict[str, dict]], models: Path
+) -> None:
+    row = listed()["imagenet-mobilenetv2"]
+
+    assert row["available"] is True
+    assert row["source"] == "derived"
+    assert Path(row["path"]) == home / "models" / "mobilenetv2-12-float32.onnx"
+    assert Path(row["derived_from"]).resolve() == (models / "mobilenetv2-12-int8.onnx").resolve()
 
 
 def test_it_lists_the_models_for_people_too(run: Run, home: Path) -> None:
@@ -94,11 +107,26 @@ def test_it_lists_the_models_for_people_too(run: Run, home: Path) -> None:
 
 
 def test_it_pulls_a_builtin_offline_through_the_mirror(run: Run, home: Path, models: Path) -> None:
+    result = run("models", "pull", "imagenet-mobilenetv2-int8")
+
+    assert result.exit_code == 0, result.stderr
+    (line,) = result.stdout.splitlines()
+    assert (
+        Path(line.split(": ", 1)[1].removesuffix(" (mirror)")).resolve()
+        == (models / "mobilenetv2-12-int8.onnx").resolve()
+    )
+    assert not (home / "models" / "mobilenetv2-12-int8.onnx").exists()
+
+
+def test_it_pulls_the_float_classifier_by_deriving_it_from_the_mirrored_file(
+    run: Run, home: Path, models: Path
+) -> None:
     result = run("models", "pull", "imagenet-mobilenetv2")
 
     assert result.exit_code == 0, result.stderr
-    assert str(models / "mobilenetv2-12-int8.onnx") in result.stdout
-    assert "(mirror)" in result.stdout
+    derived = home / "models" / "mobilenetv2-12-float32.onnx"
+    assert f"{derived} (derived from " in result.stdout
+    assert derived.stat().st_size > 3 * (models / "mobilenetv2-12-int8.onnx").stat().st_size  # float weights
     assert not (home / "models" / "mobilenetv2-12-int8.onnx").exists()
 
 

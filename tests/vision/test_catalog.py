@@ -9,6 +9,7 @@ from museion.vision.catalog import (
     BUILTIN,
     COCO_YOLOX_NANO,
     IMAGENET_MOBILENETV2,
+    IMAGENET_MOBILENETV2_INT8,
     Catalog,
     InputSpec,
     ModelSpec,
@@ -27,9 +28,18 @@ def test_it_ships_a_classifier_and_a_detector_with_their_labels() -> None:
 
 def test_builtin_entries_say_where_they_come_from() -> None:
     for spec in BUILTIN.values():
-        assert str(spec.url).startswith("https://")
+        source = BUILTIN[spec.derived_from] if spec.derived_from else spec
+        assert str(source.url).startswith("https://")
+        assert not source.derived_from
         assert spec.license == "Apache-2.0"
     assert COCO_YOLOX_NANO.sha256 == "c789161ed43c8269fcd4e67c67eeeb4e80c622da2eb296a20bc6007bd18a0b7d"
+
+
+def test_the_default_classifier_is_the_float_model_made_from_the_int8_file() -> None:
+    assert IMAGENET_MOBILENETV2.derived_from == IMAGENET_MOBILENETV2_INT8.name
+    assert IMAGENET_MOBILENETV2.labels == IMAGENET_MOBILENETV2_INT8.labels
+    assert IMAGENET_MOBILENETV2.input == IMAGENET_MOBILENETV2_INT8.input
+    assert IMAGENET_MOBILENETV2.file != IMAGENET_MOBILENETV2_INT8.file
 
 
 def test_a_classifier_with_an_embedding_also_embeds() -> None:

@@ -34,7 +34,10 @@ def test_it_gives_five_sorted_probabilities_by_default(images: Path) -> None:
     assert scores == sorted(scores, reverse=True)
     assert all(0 <= s <= 1 for s in scores)
     assert predictions[0].label == "Egyptian cat"
-    assert predictions[0].score == pytest.approx(0.65, abs=0.05)
+    # 0.7319 measured with the float model; float kernels of other CPUs and graph optimisation
+    # levels move it by under 1e-5 (benchmarks/cpu_parity.py), so 0.005 is a wide margin. The
+    # int8 model gave 0.65 on AVX-512 VNNI and 0.43 on AVX2 for this photo.
+    assert predictions[0].score == pytest.approx(0.732, abs=0.005)
 
 
 def test_its_probabilities_sum_to_one_over_all_classes(images: Path) -> None:

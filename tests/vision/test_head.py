@@ -1,9 +1,24 @@
 from __future__ import annotations
 
+import io
+
 import numpy as np
 import pytest
 
-from museion.vision.head import Example, calibrate, evaluate, fit, split
+from museion.vision.head import (
+    PROTOTYPES_PER_CLASS,
+    Example,
+    Head,
+    Probe,
+    calibrate,
+    equal_error_threshold,
+    evaluate,
+    fit,
+    reference_refs,
+    score_probes,
+    split,
+)
+from museion.vision.keypoints import Keypoints
 
 CLASSES = ["a", "b", "c"]
 
@@ -46,13 +61,29 @@ def test_a_class_with_a_single_clip_is_cut_in_time() -> None:
     assert parts.by_time == ["a"]
 
 
+def probes_of(examples: list[Example], noise: float, seed: int) -> list[tuple[Example, Probe]]:
+    """Calibration photos: each picture's embedding moved a little, with no keypoints."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for ex in examples:
+        v = ex.embedding + rng.normal(0, noise, ex.embedding.shape)
+        out.append((ex, Probe((v / np.linalg.norm(v)).astype(np.float32), NO_KEYPOINTS, "angle")))
+    return out
+
+
+NO_KEYPOINTS = Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
+
+
 def test_it_learns_separable_classes(examples: list[Example]) -> None:
     parts = split(examples, CLASSES, 0.25, seed=1)
     head = fit(parts.train, CLASSES)
-    metrics = evaluate(head, parts.val)
+    scored = score_probes(head, probes_of(parts.val, 0.05, 0))
+    calibrate(head, scored)
+    metrics = evaluate(head, scored)
     assert metrics["accuracy"] == 1.0
     assert np.trace(np.array(metrics["confusion"])) == len(parts.val)
     assert metrics["per_class"]["a"]["recall"] == 1.0
+    assert metrics["per_condition"]["angle"]["photos"] == len(parts.val)
     assert metrics["misclassified"] == []
 
 
@@ -71,47 +102,96 @@ def test_it_needs_two_classes() -> None:
         fit(cluster(0, "g", 5, rng), CLASSES)
 
 
-def test_calibration_refuses_negatives_and_keeps_knowns(examples: list[Example]) -> None:
+def test_prototypes_cover_a_class_rather_than_repeat_its_commonest_view() -> None:
+    rng = np.random.default_rng(0)
+    common = cluster(0, "front", 200, rng)  # many near-copies of one view
+    side = np.eye(8)[3] * 0.6 + np.eye(8)[0] * 0.8  # and one picture from another angle
+    rare = [Example(side.astype(np.float32), 0, "side", 0.0, "side#0")]
+    head = fit(common + rare + cluster(1, "b", 5, rng), CLASSES[:2])
+
+    assert head.prototypes.shape == (2, PROTOTYPES_PER_CLASS, 8)
+    assert head.similarity(side[None].astype(np.float32))[0, 0] == pytest.approx(1.0, abs=1e-6)
+
+
+def test_calibration_refuses_works_left_out_and_keeps_knowns(examples: list[Example]) -> None:
     parts = split(examples, CLASSES, 0.25, seed=1)
     head = fit(parts.train, CLASSES)
     rng = np.random.default_rng(5)
     negatives = np.eye(8)[5:8] + rng.normal(0, 0.15, (3, 8))  # other directions entirely
     negatives = (negatives / np.linalg.norm(negatives, axis=1, keepdims=True)).astype(np.float32)
-    result = calibrate(head, parts.val, negatives)
-    assert result["knowns_kept"] == 1.0
-    assert result["negatives_refused"] == 1.0
-    _, _, unknown = head.predict(negatives)
-    assert unknown.all()
-    _, _, unknown = head.predict(np.stack([e.embedding for e in parts.val]))
-    assert not unknown.any()
+    scored = score_probes(head, probes_of(parts.val, 0.05, 0))
+    result = calibrate(head, scored, negatives)
+
+    assert result["negatives"] == 3
+    metrics = evaluate(head, scored, negatives)
+    assert metrics["known_refused"] == 0.0
+    assert metrics["unknown_refused"] == 1.0
+    assert head.predict(negatives)[2].all()
+    assert not head.predict(np.stack([e.embedding for e in parts.val]))[2].any()
 
 
-def test_without_negatives_it_keeps_nearly_all_held_out_knowns(examples: list[Example]) -> None:
-    parts = split(examples, CLASSES, 0.25, seed=1)
-    head = fit(parts.train, CLASSES)
-    result = calibrate(head, parts.val, None)
-    _, _, unknown = head.predict(np.stack([e.embedding for e in parts.val]))
-    assert result["negatives"] == 0
-    assert 0 < unknown.mean() <= 0.1
+def test_the_threshold_lies_in_the_middle_of_the_gap_not_at_its_edge() -> None:
+    threshold = equal_error_threshold(np.array([1.2, 1.3, 1.4]), np.array([0.8, 0.9]))
+    assert threshold == pytest.approx(1.05)
 
 
-def test_calibration_judges_knowns_by_their_views_when_there_are_some(examples: list[Example]) -> None:
-    parts = split(examples, CLASSES, 0.25, seed=1)
-    head = fit(parts.train, CLASSES)
-    clean = calibrate(head, parts.val, None)["threshold"]
-    rng = np.random.default_rng(3)
-    views = []
-    for e in parts.val:  # harder pictures of the same works
-        v = e.embedding + rng.normal(0, 0.2, e.embedding.shape)
-        views.append(
-            Example((v / np.linalg.norm(v)).astype(np.float32), e.label, e.group, e.order, e.ref, True)
-        )
-    assert calibrate(head, parts.val + views, None)["threshold"] < clean
+def test_a_threshold_balances_the_two_errors_when_they_overlap() -> None:
+    positives, negatives = np.array([0.7, 1.0, 1.3]), np.array([0.6, 0.8, 0.9])
+    threshold = equal_error_threshold(positives, negatives)
+    assert (positives < threshold).mean() == pytest.approx(1 / 3)
+    assert (negatives >= threshold).mean() == pytest.approx(1 / 3)
 
 
-def test_look_alike_negatives_never_make_it_refuse_most_knowns(examples: list[Example]) -> None:
-    parts = split(examples, CLASSES, 0.25, seed=1)
-    head = fit(parts.train, CLASSES)
-    look_alikes = np.stack([e.embedding for e in parts.val])  # negatives as close as the knowns themselves
-    result = calibrate(head, parts.val, look_alikes)
-    assert result["knowns_kept"] >= 0.85  # about 90%: the 10th percentile of 18 knowns
+def test_without_calibration_photos_it_says_so(examples: list[Example]) -> None:
+    head = fit(examples, CLASSES)
+    assert calibrate(head, [])["basis"] == "no calibration photos: too little to judge"
+    assert evaluate(head, []) == {"accuracy": None, "validated": 0}
+
+
+def test_references_are_spread_over_each_work(examples: list[Example]) -> None:
+    refs = reference_refs(examples, per_class=4)
+    assert len(refs) == 12
+    chosen = {ex.ref: ex for ex in examples if ex.ref in refs}
+    for label in range(3):
+        assert len({ex.group for ex in chosen.values() if ex.label == label}) == 4  # one per clip
+
+
+def test_a_head_read_back_from_its_bytes_answers_the_same(examples: list[Example]) -> None:
+    keypoints = {ex.ref: Keypoints(np.ones((9, 2), np.float32) * i, np.full((9, 128), i, np.uint8))
+                 for i, ex in enumerate(examples[:6])}  # fmt: skip
+    head = fit(examples, CLASSES, keypoints)
+    head.threshold, head.global_threshold = 1.1, 0.7
+    again = Head.from_bytes(head.to_bytes())
+
+    assert (again.classes, again.threshold, again.global_threshold) == (CLASSES, 1.1, 0.7)
+    assert again.references is not None
+    assert len(again.references.keypoints) == 6
+    for ours, theirs in zip(head.references.keypoints, again.references.keypoints, strict=True):
+        np.testing.assert_array_equal(ours.descriptors, theirs.descriptors)
+    x = np.stack([ex.embedding for ex in examples])
+    for ours, theirs in zip(head.predict(x), again.predict(x), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_a_head_stored_before_keypoints_is_read_with_its_threshold_as_global(examples: list[Example]) -> None:
+    head = fit(examples, CLASSES)
+    buffer = io.BytesIO()  # how versions were stored before: a logistic head and one threshold
+    np.savez(buffer, weights=np.zeros((3, 8)), bias=np.zeros(3), prototypes=head.prototypes, threshold=0.5)
+    again = Head.from_bytes(buffer.getvalue(), CLASSES)
+
+    assert (again.classes, again.threshold, again.global_threshold) == (CLASSES, 0.5, 0.5)
+    assert again.references is None
+    with pytest.raises(ValueError, match="3 classes, 2 names"):
+        Head.from_bytes(buffer.getvalue(), CLASSES[:2])
+
+
+def test_a_probe_survives_a_round_trip() -> None:
+    probe = Probe(
+        np.arange(8, dtype=np.float32),
+        Keypoints(np.ones((3, 2), np.float32), np.ones((3, 128), np.uint8)),
+        "dim",
+    )
+    again = Probe.from_bytes(probe.to_bytes())
+    assert again.condition == "dim"
+    np.testing.assert_array_equal(again.embedding, probe.embedding)
+    np.testing.assert_array_equal(again.keypoints.points, probe.keypoints.points)

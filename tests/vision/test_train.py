@@ -51,10 +51,15 @@ def test_a_broken_file_is_listed_and_the_rest_goes_in(tmp_path: Path, images: Pa
     assert len(data.items) == 4
 
 
-def test_it_reports_metrics_on_held_out_frames(trained: tuple[Head, dict, Path]) -> None:
+def test_it_reports_metrics_on_phone_photos_of_held_out_frames(trained: tuple[Head, dict, Path]) -> None:
     _, metrics, _ = trained
     assert metrics["accuracy"] >= 0.9
-    assert metrics["visitor_views"]["accuracy"] >= 0.8
+    assert metrics["validated"] >= 4 * 2  # phone photos of each work's held-out frames
+    assert metrics["known_refused"] <= 0.25
+    assert metrics["unknown_refused"] >= 0.75  # the same photos with their work left out
+    assert sum(c["photos"] for c in metrics["per_condition"].values()) == metrics["validated"]
+    assert metrics["verification"] == "keypoints"
+    assert metrics["verified_threshold"] > metrics["unknown_threshold"]  # inliers add to the similarity
     assert set(metrics["per_class"]) == {"dragonfly", "owl", "parrot", "sunflower"}
     assert np.array(metrics["confusion"]).shape == (4, 4)
     assert metrics["split_in_time"] == ["dragonfly", "owl", "parrot", "sunflower"]
@@ -72,6 +77,7 @@ def test_the_bundle_holds_model_labels_preprocessing_metrics_and_a_readme(
             "preprocess.json",
             "metrics.json",
             "README.md",
+            "head.npz",
         }
         labels = json.loads(zf.read("labels.json"))
         metrics = json.loads(zf.read("metrics.json"))

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, update_session_auth_hash
 from django.http import HttpRequest
 from ninja import Router, Status
 
+from museion.accounts.auth import TokenOrSession, calling_token
 from museion.accounts.models import ApiToken
-from museion.accounts.schemas import SignupIn, TokenIn, TokenOut, UserOut
-from museion.accounts.services import SignupError, sign_up
+from museion.accounts.schemas import (
+    InvitationIn,
+    JoinedOut,
+    PasswordIn,
+    PasswordOut,
+    SignupIn,
+    TokenIn,
+    TokenOut,
+    UserOut,
+)
+from museion.accounts.services import change_password, sign_up
+from museion.accounts.workspaces import accept_invitation
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 from museion.web.schemas import ErrorOut
@@ -20,10 +31,7 @@ router = Router(tags=["auth"])
 @router.post("/signup", response={201: UserOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
 def signup(request: HttpRequest, body: SignupIn) -> Status:
     hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
-    try:
-        user = sign_up(body.email, body.password)
-    except SignupError as exc:
-        raise ApiError(400, f"invalid_{exc.field}", str(exc)) from None
+    user = sign_up(body.email, body.password)
     return Status(201, UserOut(id=user.pk, email=user.email))
 
 
@@ -35,3 +43,33 @@ def token(request: HttpRequest, body: TokenIn) -> Status:
         raise ApiError(401, "bad_credentials", "wrong email or password")
     _, secret = ApiToken.issue(user, body.name or "API")
     return Status(201, TokenOut(token=secret))
+
+
+@router.post(
+    "/password",
+    response={200: PasswordOut, 400: ErrorOut, 401: ErrorOut, 403: ErrorOut, 429: ErrorOut},
+    auth=TokenOrSession(),
+)
+def password(request: HttpRequest, body: PasswordIn) -> PasswordOut:
+    """Change the caller's password; `revoke_tokens` (default true) revokes their other API tokens."""
+    user = request.auth
+    hit("password", f"user:{user.pk}", settings.RATE_LIMIT_SIGNIN)  # guesses at the old password
+    keep = calling_token(request)
+    revoked = change_password(
+        user, body.old_password, body.new_password, revoke_tokens=body.revoke_tokens, keep=keep
+    )
+    if keep is None:
+        update_session_auth_hash(request, user)  # a browser's own session stays signed in
+    return PasswordOut(revoked_tokens=revoked)
+
+
+@router.post(
+    "/invitations/accept",
+    response={200: JoinedOut, 401: ErrorOut, 403: ErrorOut, 404: ErrorOut, 410: ErrorOut},
+    auth=TokenOrSession(),
+)
+def accept(request: HttpRequest, body: InvitationIn) -> JoinedOut:
+    """Join a workspace with the token of a mailed invitation link, as the caller (any account)."""
+    membership = accept_invitation(body.token.strip(), request.auth)
+    workspace = membership.workspace
+    return JoinedOut(workspace=workspace.pk, name=workspace.name, role=membership.role)

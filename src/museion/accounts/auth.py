@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.middleware.csrf import CsrfViewMiddleware
 from ninja.security import HttpBearer
 
-from museion.accounts.models import ApiToken, User
+from museion.accounts.models import ApiToken, User, digest
 from museion.web.errors import ApiError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -20,6 +20,7 @@ def resolve_user(request: HttpRequest) -> User | None:
         if scheme.lower() != "bearer" or not secret.strip():
             raise ApiError(401, "unauthorized", "send the token as 'Authorization: Bearer <token>'")
         user = ApiToken.authenticate(secret.strip())
+        request.museion_token_digest = digest(secret.strip())  # type: ignore[attr-defined]
         if user is None:
             raise ApiError(401, "invalid_token", "the token is not valid (revoked, or mistyped)")
     elif request.user.is_authenticated:
@@ -47,6 +48,12 @@ class TokenOrSession(HttpBearer):
 
     def authenticate(self, request: HttpRequest, token: str) -> User | None:
         return ApiToken.authenticate(token)
+
+
+def calling_token(request: HttpRequest) -> ApiToken | None:
+    """The token the request was authenticated with; None for a browser session."""
+    found = getattr(request, "museion_token_digest", None)
+    return ApiToken.objects.filter(digest=found).first() if found else None
 
 
 def require_user(request: HttpRequest) -> User:

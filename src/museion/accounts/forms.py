@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 
 
 class SignupForm(forms.Form):
@@ -20,4 +20,14 @@ class SigninForm(AuthenticationForm):
 class TokenForm(forms.Form):
     name = forms.CharField(
         max_length=100, required=False, help_text="What the token is for, to tell it apart."
+    )
+
+
+class PasswordForm(PasswordChangeForm):
+    # Checked by default: a password is often changed because it leaked, and tokens outlive sessions.
+    revoke_tokens = forms.BooleanField(
+        required=False,
+        initial=True,
+        label="Also revoke my API tokens",
+        help_text="Scripts and apps using them stop working until they get a new token.",
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
@@ -128,16 +129,40 @@ class Membership(models.Model):
         constraints = [models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_user")]
 
 
+INVITATION_PREFIX = "inv_"
+
+
 class Invitation(models.Model):
-    """An invitation for an email with no account yet; it becomes a membership at sign-up."""
+    """A role in a workspace, offered through a one-time link mailed to `email`.
+
+    Emails are never verified, so an account is no proof of owning its address: the
+    role goes to whoever opens the mailed link and accepts, signed in with any account,
+    never to an account for having the email. Only the link's hash is kept, as for tokens.
+    """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
     invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True)
     created = models.DateTimeField(default=timezone.now)
+    # None for invitations made before links existed: they cannot be accepted until sent again.
+    digest = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    expires = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["workspace", "email"], name="one_invitation_per_email")
         ]
+
+    secret = ""  # the link's secret, set by `new_secret` and never stored
+
+    def new_secret(self) -> str:
+        """A fresh link for this invitation (any earlier one stops working), valid for INVITATION_DAYS."""
+        self.secret = INVITATION_PREFIX + secrets.token_urlsafe(32)
+        self.digest = digest(self.secret)
+        self.expires = timezone.now() + timedelta(days=settings.INVITATION_DAYS)
+        return self.secret
+
+    @property
+    def expired(self) -> bool:
+        return self.expires is None or self.expires <= timezone.now()

@@ -21,3 +21,24 @@ class TokenIn(Schema):
 
 class TokenOut(Schema):
     token: str
+
+
+class PasswordIn(Schema):
+    old_password: str
+    new_password: str
+    # On by default: a password is often changed because it leaked. The token making the call stays.
+    revoke_tokens: bool = True
+
+
+class PasswordOut(Schema):
+    revoked_tokens: int
+
+
+class InvitationIn(Schema):
+    token: str  # the last part of the mailed link, /invitations/<token>/
+
+
+class JoinedOut(Schema):
+    workspace: int
+    name: str
+    role: str

@@ -7,13 +7,16 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
-from museion.accounts.models import User
-from museion.accounts.workspaces import accept_invitations, personal_workspace
+from museion.accounts.models import ApiToken, User
+from museion.accounts.workspaces import personal_workspace
+from museion.errors import DomainError
 
 
-class SignupError(ValueError):
+class SignupError(DomainError):
+    """A sign-up refused; `field` says which field is wrong (code `invalid_email`, `invalid_password`)."""
+
     def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
+        super().__init__(f"invalid_{field}", message)
         self.field = field
 
 
@@ -33,8 +36,58 @@ def sign_up(email: str, password: str) -> User:
             if User.objects.filter(email__iexact=email).exists():
                 raise SignupError("email", "an account with this email already exists")
             user = User.objects.create_user(email=email, password=password)
+            # No invitation is accepted here: the email is not verified, so having it proves nothing.
             personal_workspace(user)
-            accept_invitations(user)
             return user
     except IntegrityError:
         raise SignupError("email", "an account with this email already exists") from None
+
+
+class PasswordError(DomainError):
+    """A password change refused (code `invalid_old_password`, `invalid_new_password`)."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"invalid_{field}", message)
+        self.field = field
+
+
+def change_password(
+    user: User, old: str, new: str, *, revoke_tokens: bool, keep: ApiToken | None = None
+) -> int:
+    """Set a new password (the old one checked, the rules applied); returns how many tokens were revoked.
+
+    Changing a password signs out the user's other sessions (Django checks a session against the
+    password hash) but tokens would live on, so they go too when asked: a password is often changed
+    because it leaked.
+    """
+    if not user.check_password(old):
+        raise PasswordError("old_password", "the old password is not right")
+    _check_rules(user, new)
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        return revoke_api_tokens(user, keep=keep) if revoke_tokens else 0
+
+
+def reset_password(user: User, new: str) -> int:
+    """The operator's reset of a forgotten password: whoever held the old one may hold tokens, so all go."""
+    _check_rules(user, new)
+    with transaction.atomic():
+        user.set_password(new)
+        user.save(update_fields=["password"])
+        return revoke_api_tokens(user)
+
+
+def _check_rules(user: User, password: str) -> None:
+    try:
+        password_validation.validate_password(password, user)
+    except ValidationError as exc:
+        raise PasswordError("new_password", " ".join(exc.messages)) from None
+
+
+def revoke_api_tokens(user: User, *, keep: ApiToken | None = None) -> int:
+    """Every API token of the user but `keep` (the one making the request)."""
+    tokens = ApiToken.objects.filter(user=user)
+    if keep is not None:
+        tokens = tokens.exclude(pk=keep.pk)
+    return tokens.delete()[0]

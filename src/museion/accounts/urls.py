@@ -12,6 +12,7 @@ urlpatterns = [
     path("account/password/", views.PasswordChangeView.as_view(), name="password_change"),
     path("account/tokens/", views.tokens, name="tokens"),
     path("account/tokens/<int:token_id>/revoke/", views.revoke_token, name="revoke_token"),
+    path("invitations/<str:secret>/", workspace_views.invitation_page, name="invitation"),
     path("workspaces/", workspace_views.workspace_list, name="workspaces"),
     path("workspaces/<int:workspace_id>/", workspace_views.workspace_page, name="workspace"),
     path(

@@ -10,17 +10,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from museion.accounts.forms import SigninForm, SignupForm, TokenForm
+from museion.accounts.forms import PasswordForm, SigninForm, SignupForm, TokenForm
 from museion.accounts.models import ApiToken
-from museion.accounts.services import SignupError, sign_up
+from museion.accounts.services import SignupError, revoke_api_tokens, sign_up
 from museion.web.errors import ApiError
 from museion.web.ratelimit import client_ip, hit
 
 
 def signup(request: HttpRequest) -> HttpResponse:
-    form, status = SignupForm(request.POST or None), 200
+    form, status, next_page = SignupForm(request.POST or None), 200, _next_page(request)
     if request.method == "POST" and form.is_valid():
         try:
             hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
@@ -32,8 +33,15 @@ def signup(request: HttpRequest) -> HttpResponse:
             status = exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect("predict")
-    return render(request, "accounts/signup.html", {"form": form}, status=status)
+            return redirect(next_page or "predict")
+    return render(request, "accounts/signup.html", {"form": form, "next": next_page}, status=status)
+
+
+def _next_page(request: HttpRequest) -> str:
+    """Where to go after signing up (an invitation link, say): a path of this site only."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    safe = url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure())
+    return target if safe else ""
 
 
 class SigninView(auth_views.LoginView):
@@ -55,10 +63,16 @@ class SigninView(auth_views.LoginView):
 class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/password_change.html"
     success_url = reverse_lazy("predict")
+    form_class = PasswordForm
 
-    def form_valid(self, form: object) -> HttpResponse:
-        messages.success(self.request, "Your password was changed.")
-        return super().form_valid(form)  # type: ignore[arg-type]
+    def form_valid(self, form: PasswordForm) -> HttpResponse:  # type: ignore[override]
+        response = super().form_valid(form)  # saved; this session stays signed in, the others end
+        done = "Your password was changed."
+        if form.cleaned_data["revoke_tokens"]:
+            revoked = revoke_api_tokens(form.user)
+            done += f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
+        messages.success(self.request, done)
+        return response
 
 
 @login_required

@@ -6,25 +6,35 @@ see its members; only owners invite, change roles and remove members (403 otherw
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.urls import reverse
 
-from museion.accounts.models import Invitation, Membership, Role, User, Workspace
+from museion.accounts.access import workspace_for
+from museion.accounts.models import Invitation, Membership, Role, Workspace
 from museion.accounts.workspaces import (
+    InvitationError,
     WorkspaceError,
+    accept_invitation,
     create_workspace,
+    find_invitation,
     invite,
+    mail_invitation,
     personal_workspace,
     remove_member,
     set_role,
 )
 from museion.albums.media import storage_of
+from museion.web.pages import action, page, refusals
+
+log = logging.getLogger("museion.accounts")
 
 
 class WorkspaceForm(forms.Form):
@@ -38,15 +48,6 @@ class InviteForm(forms.Form):
 
 class RoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
-
-
-def workspace_for(user: User, workspace_id: int, needed: Role = Role.VIEWER) -> Workspace:
-    workspace = Workspace.objects.filter(pk=workspace_id).first()
-    if workspace is None or workspace.role_of(user) is None:
-        raise Http404
-    if not workspace.allows(user, needed):
-        raise PermissionDenied(f"this needs the {needed.value} role in the workspace")
-    return workspace
 
 
 @login_required
@@ -67,7 +68,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/workspace_list.html", {"form": form, "memberships": memberships})
 
 
-@login_required
+@page
 def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
     needed = Role.OWNER if request.method == "POST" else Role.VIEWER
     workspace = workspace_for(request.user, workspace_id, needed)  # type: ignore[arg-type]
@@ -83,55 +84,74 @@ def workspace_page(request: HttpRequest, workspace_id: int) -> HttpResponse:
         "roles": Role.choices,
         "members": workspace.memberships.select_related("user").order_by("user__email"),
         "invitations": workspace.invitations.select_related("invited_by").order_by("email"),
+        "invitation_link": request.session.pop("invitation_link", None),
         "albums": workspace.albums.all(),
         "storage": {k.replace("_bytes", "_mb"): v / 1e6 for k, v in storage_of(workspace).items()},
     }
     return render(request, "accounts/workspace.html", context)
 
 
-def _refused(request: HttpRequest, exc: WorkspaceError) -> None:
-    messages.error(request, str(exc)[0].upper() + str(exc)[1:] + ".")
-
-
 def _invite(request: HttpRequest, workspace: Workspace, email: str, role: str) -> HttpResponse:
-    try:
+    with refusals(request):
         added = invite(workspace, email, Role(role), request.user)  # type: ignore[arg-type]
-    except WorkspaceError as exc:
-        _refused(request, exc)
-    else:
         if isinstance(added, Membership):
             messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
         else:
-            messages.success(request, f"{email} has no account yet: the invitation waits for their sign-up.")
+            _send(request, added)
     return redirect("workspace", workspace_id=workspace.pk)
 
 
-@login_required
-@require_POST
+def _send(request: HttpRequest, invitation: Invitation) -> None:
+    link = request.build_absolute_uri(reverse("invitation", args=[invitation.secret]))
+    # Shown once to the owner too (the owner may give any role anyway), for a server without mail.
+    request.session["invitation_link"] = link
+    try:
+        mail_invitation(invitation, link)
+    except (OSError, SMTPException) as exc:
+        log.warning("invitation for workspace %s not mailed: %s", invitation.workspace_id, exc)
+        messages.error(
+            request, f"The invitation could not be mailed ({exc}): send {invitation.email} the link below."
+        )
+    else:
+        messages.success(request, f"An invitation link was mailed to {invitation.email}.")
+
+
+def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
+    """The mailed link shows the invitation; accepting is a POST, so a mail scanner's GET accepts nothing."""
+    try:
+        invitation = find_invitation(secret)
+        if request.method == "POST" and request.user.is_authenticated:
+            membership = accept_invitation(secret, request.user)  # type: ignore[arg-type]
+        else:
+            return render(request, "accounts/invitation.html", {"invitation": invitation})
+    except InvitationError as exc:
+        status = 410 if exc.code == "invitation_expired" else 404
+        return render(request, "accounts/invitation.html", {"refused": exc.message}, status=status)
+    role = Role(membership.role).label.lower()
+    messages.success(request, f"You joined “{membership.workspace.name}” as {role}.")
+    return redirect("workspace", workspace_id=membership.workspace_id)
+
+
+@action
 def member_role(request: HttpRequest, workspace_id: int, membership_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
     form = RoleForm(request.POST)
-    try:
+    with refusals(request):
         if not form.is_valid():
             raise WorkspaceError("choose a role")
         set_role(member, Role(form.cleaned_data["role"]))
-    except WorkspaceError as exc:
-        _refused(request, exc)
-    else:
         messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
     return redirect("workspace", workspace_id=workspace.pk)
 
 
-@login_required
-@require_POST
+@action
 def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
-    try:
+    with refusals(request):
         remove_member(member)
-    except WorkspaceError as exc:
-        _refused(request, exc)
+    if member.pk is not None:  # refused: still a member
         return redirect("workspace", workspace_id=workspace.pk)
     messages.success(request, f"{member.user.email} was removed from “{workspace.name}”.")
     if member.user_id == request.user.pk:
@@ -139,8 +159,7 @@ def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -
     return redirect("workspace", workspace_id=workspace.pk)
 
 
-@login_required
-@require_POST
+@action
 def invitation_cancel(request: HttpRequest, workspace_id: int, invitation_id: int) -> HttpResponse:
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     invitation: Invitation = get_object_or_404(workspace.invitations, pk=invitation_id)

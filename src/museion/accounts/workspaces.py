@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from django.core.mail import send_mail
 from django.db import transaction
 
-from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace
+from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace, digest
+from museion.errors import DomainError
 
 
 def personal_workspace(user: User) -> Workspace:
@@ -27,8 +29,11 @@ def create_workspace(owner: User, name: str) -> Workspace:
     return workspace
 
 
-class WorkspaceError(ValueError):
+class WorkspaceError(DomainError):
     """A change to a workspace's members that would leave it in a bad state."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__("workspace_rule", message)
 
 
 def check_role(workspace: Workspace, membership: Membership | None, role: str | None) -> None:
@@ -54,31 +59,71 @@ def remove_member(membership: Membership) -> None:
 
 
 def invite(workspace: Workspace, email: str, role: Role, invited_by: User) -> Membership | Invitation:
-    """Add the account with this email now, or keep an invitation until it signs up."""
+    """Change a member's role, or make an invitation with a fresh link (`invitation.secret`) to mail.
+
+    An account with this email that is no member yet is not added: the address is not known to be
+    theirs (emails are not verified), so they join through the mailed link like anyone else.
+    """
     email = email.strip().lower()
-    user = User.objects.filter(email__iexact=email).first()
-    existing = workspace.memberships.filter(user=user).first() if user else None
+    existing = workspace.memberships.filter(user__email__iexact=email).first()
     check_role(workspace, existing, role)
-    if user is not None:
-        membership, _ = Membership.objects.update_or_create(
-            workspace=workspace, user=user, defaults={"role": role}
-        )
-        return membership
-    invitation, _ = Invitation.objects.update_or_create(
-        workspace=workspace, email=email, defaults={"role": role, "invited_by": invited_by}
+    if existing is not None:
+        set_role(existing, role)
+        return existing
+    invitation = Invitation.objects.filter(workspace=workspace, email=email).first() or Invitation(
+        workspace=workspace, email=email
     )
+    invitation.role, invitation.invited_by = role, invited_by
+    invitation.new_secret()
+    invitation.save()
     return invitation
 
 
-def accept_invitations(user: User) -> int:
-    """Turn the invitations waiting for this user's email into memberships."""
-    waiting = list(Invitation.objects.filter(email__iexact=user.email))
-    for invitation in waiting:
-        Membership.objects.get_or_create(
-            workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+def mail_invitation(invitation: Invitation, link: str) -> None:
+    """Send the one-time link to the invited address (raises OSError or SMTPException when it cannot)."""
+    by = invitation.invited_by.email if invitation.invited_by else "An owner"
+    body = (
+        f'{by} invites you to the workspace "{invitation.workspace.name}" on Museion, '
+        f"as {Role(invitation.role).label.lower()}.\n\n"
+        f"To accept, open this link and sign in (or create an account):\n{link}\n\n"
+        f"The link works once, until {invitation.expires:%Y-%m-%d %H:%M} UTC. "
+        "If you did not expect it, ignore this message.\n"
+    )
+    send_mail(f"Invitation to {invitation.workspace.name} on Museion", body, None, [invitation.email])
+
+
+class InvitationError(DomainError):
+    """An invitation link that cannot be used: `invalid_invitation` (used, withdrawn, mistyped: 404 in
+    the API) or `invitation_expired` (410)."""
+
+
+def find_invitation(secret: str) -> Invitation:
+    """The invitation this link is for, or InvitationError saying why it cannot be used."""
+    found = Invitation.objects.select_related("workspace", "invited_by")
+    invitation = found.filter(digest=digest(secret)).first()
+    if invitation is None:
+        raise InvitationError(
+            "invalid_invitation", "this invitation link is not valid: it was used, withdrawn, or mistyped"
         )
-        invitation.delete()
-    return len(waiting)
+    if invitation.expired:
+        raise InvitationError("invitation_expired", "this invitation has expired: ask for a new one")
+    return invitation
+
+
+def accept_invitation(secret: str, user: User) -> Membership:
+    """Give `user` the invited role, once: the invitation is gone afterwards. A role is never lowered."""
+    with transaction.atomic():
+        invitation = find_invitation(secret)
+        # The DELETE is the claim: of two accepts racing, the second deletes nothing and stops here.
+        if not Invitation.objects.filter(pk=invitation.pk).delete()[0]:
+            raise InvitationError("invalid_invitation", "this invitation link was used just now")
+        role = Role(invitation.role)
+        membership, created = Membership.objects.get_or_create(
+            workspace=invitation.workspace, user=user, defaults={"role": role}
+        )
+        if not created and ROLE_RANK[role] > ROLE_RANK[Role(membership.role)]:
+            set_role(membership, role)
+    return membership
 
 
 def workspaces_of(user: User, needed: Role = Role.VIEWER) -> list[Workspace]:

@@ -6,20 +6,35 @@ from django import forms
 
 from museion.accounts.models import Role, User, Workspace
 from museion.accounts.workspaces import workspaces_of
-from museion.albums.models import Album, AlbumClass, MediaItem
+from museion.albums.models import (
+    DESCRIPTION_MAX,
+    FPS_DEFAULT,
+    NAME_MAX,
+    URL_MAX,
+    Album,
+    AlbumClass,
+    MediaItem,
+)
+from museion.vision.video import FPS_MAX, FPS_MIN
 
-FPS_HELP = "Frames taken per second of an uploaded video (0.1 to 30)."
+FPS_HELP = f"Frames taken per second of an uploaded video ({FPS_MIN:g} to {FPS_MAX:g})."
+
+
+def fps_field(**options: object) -> forms.FloatField:
+    return forms.FloatField(
+        label="Frames per second", min_value=FPS_MIN, max_value=FPS_MAX, help_text=FPS_HELP, **options
+    )
 
 
 class AlbumForm(forms.Form):
-    """A new album, in one of the user's workspaces (the view checks the editor role)."""
+    """A new album, in one of the user's workspaces (the service checks the editor role)."""
 
-    name = forms.CharField(max_length=100)
-    description = forms.CharField(max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none(), empty_label=None)
-    fps = forms.FloatField(
-        label="Frames per second", initial=2.0, min_value=0.1, max_value=30, help_text=FPS_HELP
+    name = forms.CharField(max_length=NAME_MAX)
+    description = forms.CharField(
+        max_length=DESCRIPTION_MAX, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
+    workspace = forms.ModelChoiceField(queryset=Workspace.objects.none(), empty_label=None)
+    fps = fps_field(initial=FPS_DEFAULT)
 
     def __init__(self, user: User, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -38,7 +53,7 @@ class AlbumForm(forms.Form):
 
 
 class AlbumSettingsForm(forms.ModelForm):
-    fps = forms.FloatField(label="Frames per second", min_value=0.1, max_value=30, help_text=FPS_HELP)
+    fps = fps_field()
 
     class Meta:
         model = Album
@@ -50,7 +65,7 @@ class AlbumSettingsForm(forms.ModelForm):
 class ClassForm(forms.ModelForm):
     """A class and what visitors see about it; its name is unique in the album."""
 
-    url = forms.URLField(label="Link", required=False, max_length=500, assume_scheme="https")
+    url = forms.URLField(label="Link", required=False, max_length=URL_MAX, assume_scheme="https")
 
     class Meta:
         model = AlbumClass

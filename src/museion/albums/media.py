@@ -18,8 +18,10 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Sum
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
+from museion.albums import heavy
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
+from museion.errors import DomainError
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, sniff
 from museion.vision.video import probe
@@ -30,10 +32,8 @@ MAX_VIDEO_SECONDS = 10 * 60
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
 
 
-class MediaError(ValueError):
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
+class MediaError(DomainError):
+    """An upload refused whole, with its reason (`code`: `quota_exceeded`, `bad_zip`, ...)."""
 
 
 @dataclass
@@ -60,20 +60,20 @@ def kind_of(data: bytes) -> str | None:
     return None
 
 
-def add_upload(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
+    """Add what was uploaded (by `by`, whose heavy work in flight is limited: `heavy.Busy`)."""
     check_room(album_class.album.workspace, len(data))
     kind = kind_of(data)
     if kind == "image":
         return Added(items=[add_photo(album_class, name, data)])
     if kind == "zip":
-        return add_zip(album_class, data)
+        with heavy.zip_slot(album_class.album.workspace, by):
+            return add_zip(album_class, data)
     if kind == "video":
-        return add_video(album_class, name, data)
+        return add_video(album_class, name, data, by)
     if not data:
-        raise MediaError(400, "empty_file", "the file is empty")
-    raise MediaError(
-        415, "unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)"
-    )
+        raise MediaError("empty_file", "the file is empty")
+    raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
 
 
 def storage_used(workspace: Workspace) -> int:
@@ -101,7 +101,6 @@ def check_room(workspace: Workspace, incoming: int) -> None:
     used = storage_used(workspace)
     if used + incoming > quota:
         raise MediaError(
-            413,
             "quota_exceeded",
             f"this upload ({incoming / 1e6:.1f} MB) would take the workspace past its storage quota: "
             f"{used / 1e6:.1f} MB of {quota / 1e6:.0f} MB are used. Delete media, classes or old "
@@ -123,14 +122,7 @@ def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
     try:
         photo = open_photo(data)
     except ImageError as exc:
-        status = (
-            413
-            if exc.code == "image_too_large"
-            else 415
-            if exc.code in ("not_an_image", "unsupported_format")
-            else 400
-        )
-        raise MediaError(status, exc.code, str(exc)) from None
+        raise MediaError(exc.code, str(exc)) from None
     return save_picture(album_class, safe_name(name), data, photo.width, photo.height, ext=_ext(photo.format))
 
 
@@ -176,13 +168,13 @@ def add_zip(album_class: AlbumClass, data: bytes) -> Added:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise MediaError(400, "bad_zip", f"the zip file is damaged: {exc}") from None
+        raise MediaError("bad_zip", f"the zip file is damaged: {exc}") from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise MediaError(
-            413, "zip_too_large", f"the zip holds {len(entries)} entries; the limit is {MAX_ZIP_ENTRIES}"
+            "zip_too_large", f"the zip holds {len(entries)} entries; the limit is {MAX_ZIP_ENTRIES}"
         )
     if sum(e.file_size for e in entries) > MAX_ZIP_BYTES:
-        raise MediaError(413, "zip_too_large", "the zip unpacks to more than 1 GB")
+        raise MediaError("zip_too_large", "the zip unpacks to more than 1 GB")
     # What the pictures would take once unpacked: the whole zip is refused, never half of it.
     check_room(album_class.album.workspace, sum(e.file_size for e in entries if _entry_problem(e) is None))
     added = Added()
@@ -214,18 +206,19 @@ def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
     return None
 
 
-def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
+def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
     try:
         info = probe(data)
     except VideoError as exc:
-        raise MediaError(415, exc.code, str(exc)) from None
+        raise MediaError(exc.code, str(exc)) from None
     if info["duration"] is not None and info["duration"] > MAX_VIDEO_SECONDS:
         raise MediaError(
-            413, "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"
+            "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"
         )
     path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
     try:
         with transaction.atomic():
+            heavy.admit_video(album_class.album.workspace, by)
             claim_room(album_class.album.workspace, len(data))
             video = SourceVideo.objects.create(
                 album_class=album_class,
@@ -235,7 +228,7 @@ def add_video(album_class: AlbumClass, name: str, data: bytes) -> Added:
                 duration=info["duration"],
             )
             job = Job.objects.create(
-                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued"
+                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued", created_by=by
             )
     except Exception:
         default_storage.delete(path)

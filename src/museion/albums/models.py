@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+import secrets
+
 import numpy as np
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from museion.accounts.models import Workspace
+from museion.accounts.models import User, Workspace
 from museion.vision.catalog import DEFAULT_CLASSIFIER
+
+# Bounds of what people type, here once: the page forms and the API schemas both read them.
+NAME_MAX = 100
+TITLE_MAX = 200
+DESCRIPTION_MAX = 5000
+URL_MAX = 500
+FPS_DEFAULT = 2.0  # frames taken per second of an uploaded video: museion.vision.video.FPS_MIN to FPS_MAX
 
 
 class Album(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="albums")
-    name = models.CharField(max_length=100)
-    description = models.TextField(blank=True, max_length=5000)
+    name = models.CharField(max_length=NAME_MAX)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
     slug = models.SlugField(max_length=60, unique=True)
-    fps = models.FloatField(default=2.0)  # frames taken per second of uploaded video
+    fps = models.FloatField(default=FPS_DEFAULT)  # frames taken per second of uploaded video
     backbone = models.CharField(max_length=100, default=DEFAULT_CLASSIFIER)
     published = models.BooleanField(default=False)  # the visitor viewer is public
     published_version = models.ForeignKey(
@@ -46,29 +55,44 @@ class Album(models.Model):
             "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
         }
 
+    def publish(self, version: ModelVersion) -> None:
+        """Make `version` the one that answers predictions and visitors."""
+        Album.objects.filter(pk=self.pk).update(published_version=version)
+        self.published_version = version
+
     def save(self, *args: object, **kwargs: object) -> None:
         if not self.slug:
             self.slug = unique_slug(self.name)
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
+SLUG_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+SLUG_SUFFIX = 8
+
+
 def unique_slug(name: str) -> str:
+    """The name, then random letters: `hall-k3x9p2qa`.
+
+    The suffix is random and always there, so an album's slug says nothing about the albums of other
+    workspaces (a counter gave `hall-2` when someone's unpublished "Hall" existed), and the visitor
+    address of an album cannot be guessed from its name. Slugs made before keep working: a slug, once
+    given, never changes.
+    """
     base = slugify(name)[:50] or "album"
-    slug, n = base, 1
-    while Album.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
+    while True:
+        slug = f"{base}-{''.join(secrets.choice(SLUG_ALPHABET) for _ in range(SLUG_SUFFIX))}"
+        if not Album.objects.filter(slug=slug).exists():
+            return slug
 
 
 class AlbumClass(models.Model):
     """A work (or anything) the recognizer must tell apart, with what a visitor sees about it."""
 
     album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="classes")
-    name = models.CharField(max_length=100)
-    title = models.CharField(max_length=200, blank=True)
-    description = models.TextField(blank=True, max_length=5000)
-    url = models.URLField(blank=True, max_length=500)
+    name = models.CharField(max_length=NAME_MAX)
+    title = models.CharField(max_length=TITLE_MAX, blank=True)
+    description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
+    url = models.URLField(blank=True, max_length=URL_MAX)
     cover = models.FileField(blank=True, max_length=255)
     created = models.DateTimeField(default=timezone.now)
 
@@ -155,6 +179,10 @@ class Embedding(models.Model):
     backbone = models.CharField(max_length=100)
     vectors = models.BinaryField()  # float32 [1 + views, D]: the picture, then its views
     dim = models.PositiveIntegerField()
+    # Made when the recognizer first asks for them (a few pictures per work): the picture's
+    # keypoints (vision.keypoints), and a phone photo made of it for calibration (vision.head.Probe).
+    keypoints = models.BinaryField(null=True)
+    probe = models.BinaryField(null=True)
 
     class Meta:
         constraints = [
@@ -189,6 +217,8 @@ class Job(models.Model):
     video = models.ForeignKey(
         SourceVideo, null=True, blank=True, on_delete=models.SET_NULL, related_name="jobs"
     )
+    # Who asked for it: a user's video jobs in flight are limited (albums.heavy).
+    created_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(default=timezone.now)
     started = models.DateTimeField(null=True, blank=True)
     finished = models.DateTimeField(null=True, blank=True)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import io
 import threading
 from functools import lru_cache
 
 import numpy as np
 
 from museion.albums.models import ModelVersion
-from museion.vision.bundle import recognizer_input
 from museion.vision.catalog import Catalog
-from museion.vision.embed import embed
 from museion.vision.head import Head
 from museion.vision.images import ImageSource
+from museion.vision.train import photo_features
 
 _lock = threading.Lock()
 
@@ -21,9 +19,7 @@ _lock = threading.Lock()
 @lru_cache(maxsize=32)
 def _head(version_id: int) -> tuple[Head, str]:
     version = ModelVersion.objects.get(pk=version_id)
-    data = np.load(io.BytesIO(bytes(version.head)))
-    names = [c["name"] for c in version.classes]
-    head = Head(names, data["weights"], data["bias"], data["prototypes"], float(data["threshold"]))
+    head = Head.from_bytes(bytes(version.head), [c["name"] for c in version.classes])
     return head, version.backbone
 
 
@@ -35,14 +31,13 @@ def load_head(version: ModelVersion) -> Head:
 def recognize(version: ModelVersion, image: ImageSource, top_k: int = 3) -> dict:
     """The best classes with their visitor information, and whether the photo is unknown."""
     head = load_head(version)
-    spec = Catalog().get(version.backbone)
-    (vector,) = embed([image], spec, input=recognizer_input(spec))
-    probs, similarity = head.scores(vector[None])
-    order = np.argsort(-probs[0], kind="stable")[:top_k]
+    vector, keypoints = photo_features(image, Catalog().get(version.backbone))
+    probs, score = head.scores(vector[None], [keypoints])
+    order = np.argsort(-score[0], kind="stable")[:top_k]
     best = int(order[0])
     return {
         "model_version": version.number,
-        "unknown": bool(similarity[0, best] < head.threshold),
+        "unknown": bool(score[0, best] < head.threshold_for([keypoints])),
         "predictions": [
             {**_card(version.classes[int(i)]), "score": round(float(probs[0, i]), 4)} for i in order
         ],

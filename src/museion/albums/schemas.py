@@ -3,21 +3,24 @@ from __future__ import annotations
 from ninja import Schema
 from pydantic import Field
 
+from museion.albums.models import DESCRIPTION_MAX, FPS_DEFAULT, NAME_MAX, TITLE_MAX, URL_MAX
+from museion.vision.video import FPS_MAX, FPS_MIN
+
 NAME = r"\S"  # something besides spaces: names are stripped before they are stored
 LINK = r"^((?i:https?)://\S+)?$"  # shown to visitors as a link: http(s) only, never javascript:
 
 
 class AlbumIn(Schema):
-    name: str = Field(min_length=1, max_length=100, pattern=NAME)
-    description: str = Field("", max_length=5000)
+    name: str = Field(min_length=1, max_length=NAME_MAX, pattern=NAME)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
     workspace: int | None = None
-    fps: float = Field(2.0, gt=0, le=30)
+    fps: float = Field(FPS_DEFAULT, ge=FPS_MIN, le=FPS_MAX)
 
 
 class AlbumPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME)
-    description: str | None = Field(None, max_length=5000)
-    fps: float | None = Field(None, gt=0, le=30)
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX, pattern=NAME)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    fps: float | None = Field(None, ge=FPS_MIN, le=FPS_MAX)
     published: bool | None = None
 
 
@@ -42,17 +45,17 @@ class AlbumOut(Schema):
 
 
 class ClassIn(Schema):
-    name: str = Field(min_length=1, max_length=100, pattern=NAME)
-    title: str = Field("", max_length=200)
-    description: str = Field("", max_length=5000)
-    url: str = Field("", max_length=500, pattern=LINK)
+    name: str = Field(min_length=1, max_length=NAME_MAX, pattern=NAME)
+    title: str = Field("", max_length=TITLE_MAX)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+    url: str = Field("", max_length=URL_MAX, pattern=LINK)
 
 
 class ClassPatch(Schema):
-    name: str | None = Field(None, min_length=1, max_length=100, pattern=NAME)
-    title: str | None = Field(None, max_length=200)
-    description: str | None = Field(None, max_length=5000)
-    url: str | None = Field(None, max_length=500, pattern=LINK)
+    name: str | None = Field(None, min_length=1, max_length=NAME_MAX, pattern=NAME)
+    title: str | None = Field(None, max_length=TITLE_MAX)
+    description: str | None = Field(None, max_length=DESCRIPTION_MAX)
+    url: str | None = Field(None, max_length=URL_MAX, pattern=LINK)
 
 
 class ClassOut(Schema):

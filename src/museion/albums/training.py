@@ -1,9 +1,16 @@
-"""The work of video and training jobs, on top of `museion.vision`."""
+"""The work of video and training jobs, on top of `museion.vision`.
+
+Training itself is the vision core's (`museion.vision.train`): this module loads
+the album's pictures, keeps their embeddings (and those of their visitor-like
+views) in the database so that a retraining embeds only new pictures, feeds them
+to `fit_head` and `export_bundle`, and saves what comes back as a version.
+"""
 
 from __future__ import annotations
 
 import io
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -17,25 +24,31 @@ from museion.albums.jobs import Reporter, bundle_name
 from museion.albums.media import MediaError, save_picture
 from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion, SourceVideo
 from museion.vision import head as heads
-from museion.vision.augment import visitor_views
-from museion.vision.bundle import build_graph, preprocess_description, recognizer_input, write_bundle
+from museion.vision import train as pipeline
+from museion.vision.bundle import recognizer_input
 from museion.vision.catalog import Catalog
 from museion.vision.embed import embed
 from museion.vision.images import load_image
+from museion.vision.keypoints import Keypoints
+from museion.vision.keypoints import extract as extract_keypoints
 from museion.vision.video import Frame, extract_frames
 
-VIEWS = 4  # visitor-like views embedded per picture
-DUPLICATE = 0.97  # frames closer than this to the last kept one add nothing
-MAX_NEGATIVES = 300
+# Frames closer than this to the last kept one add nothing. Measured on parrot_walkaround.mp4 at
+# 2 fps: consecutive frames of a walk-around are 0.970-0.988 apart with the float backbone (the int8
+# one's rounding noise held them at 0.96-0.97), a still camera's frames 0.999 and more.
+DUPLICATE = 0.99
+
+
+def options_for(album: Album) -> pipeline.TrainOptions:
+    """The album's training options: the vision core's defaults, with the album's backbone and fps."""
+    return pipeline.TrainOptions(backbone=album.backbone, fps=album.fps)
 
 
 def vectors_for(image: Image.Image, backbone: str, seed: int, first: np.ndarray | None = None) -> np.ndarray:
     """The picture's embedding followed by those of its visitor-like views (`first`: the
-    picture's own embedding, when already known)."""
-    spec = Catalog().get(backbone)
-    views = embed(visitor_views(image, VIEWS, seed), spec, input=recognizer_input(spec))
-    own = first if first is not None else embed([image], spec, input=recognizer_input(spec))[0]
-    return np.concatenate([own[None], views])
+    picture's own embedding, when already known), as the vision pipeline makes them."""
+    views = pipeline.TrainOptions().views
+    return pipeline.picture_vectors(image, Catalog().get(backbone), views, seed, own=first)
 
 
 def store_embedding(item: MediaItem, backbone: str, vectors: np.ndarray) -> Embedding:
@@ -105,20 +118,21 @@ def examples_for(album: Album, report: Reporter) -> tuple[list[heads.Example], l
     examples = []
     for n, item in enumerate(items):
         if item.pk not in cached:
-            report(0.05 + 0.6 * n / len(items), f"embedding new pictures ({n + 1}/{len(items)})")
-            with default_storage.open(item.file.name, "rb") as f:
-                cached[item.pk] = store_embedding(
-                    item, album.backbone, vectors_for(load_image(f), album.backbone, item.pk)
-                ).array()
-        for j, vector in enumerate(cached[item.pk]):
-            examples.append(
-                heads.Example(vector, index[item.album_class_id], item.group, item.time, str(item.pk), j > 0)
-            )
+            report(0.05 + 0.75 * n / len(items), f"embedding new pictures ({n + 1}/{len(items)})")
+            cached[item.pk] = _embed_item(item, album.backbone)
+        label = index[item.album_class_id]
+        examples.extend(pipeline.examples_from(cached[item.pk], label, item.group, item.time, str(item.pk)))
     return examples, [c.name for c in classes], [c.info() for c in classes]
 
 
-def negatives_for(album: Album) -> np.ndarray | None:
-    """Pictures of the workspace's other albums: things this album must call unknown.
+def _embed_item(item: MediaItem, backbone: str) -> np.ndarray:
+    with default_storage.open(item.file.name, "rb") as f:
+        image = load_image(f)
+    return store_embedding(item, backbone, vectors_for(image, backbone, item.pk)).array()
+
+
+def negatives_for(album: Album, limit: int = pipeline.TrainOptions.max_negatives) -> list[np.ndarray]:
+    """Pictures of the workspace's other albums, with their views: things this album must call unknown.
 
     Pictures never trained on have no embedding yet; they are embedded here, so a
     plain album of "not our works" photos counts as soon as it is uploaded.
@@ -126,62 +140,76 @@ def negatives_for(album: Album) -> np.ndarray | None:
     items = list(
         MediaItem.objects.filter(album_class__album__workspace=album.workspace_id).exclude(
             album_class__album=album
-        )[:MAX_NEGATIVES]
+        )[:limit]
     )
     # Ids, not a sliced subquery: MariaDB refuses LIMIT inside IN.
     found = Embedding.objects.filter(media__in=[i.pk for i in items], backbone=album.backbone)
     cached = {e.media_id: e.array() for e in found}
-    vectors = []
-    for item in items:
-        if item.pk not in cached:
-            with default_storage.open(item.file.name, "rb") as f:
-                image = load_image(f)
-            cached[item.pk] = store_embedding(
-                item, album.backbone, vectors_for(image, album.backbone, item.pk)
-            ).array()
-        vectors.extend(cached[item.pk])  # the picture and its views
-    return np.stack(vectors) if vectors else None
+    return [cached[item.pk] if item.pk in cached else _embed_item(item, album.backbone) for item in items]
+
+
+def check_pictures(examples: Sequence[heads.Example], count: int) -> list[Image.Image]:
+    """Up to `count` of the pictures trained on, evenly spread, for checking the exported bundle."""
+    refs = list(dict.fromkeys(ex.ref for ex in examples if not ex.augmented))
+    chosen = [int(r) for r in refs[:: max(1, len(refs) // max(1, count))][:count]]
+    pictures = []
+    for item in MediaItem.objects.filter(pk__in=chosen).order_by("pk"):
+        with default_storage.open(item.file.name, "rb") as f:
+            pictures.append(load_image(f))
+    return pictures
+
+
+class AlbumPictures:
+    """`vision.train.Pictures` of an album: keypoints and calibration photos, kept beside the embeddings."""
+
+    def __init__(self, album: Album) -> None:
+        self.backbone = Catalog().get(album.backbone)
+
+    def keypoints(self, ref: str) -> Keypoints:
+        row = self._row(ref)
+        if row.keypoints is None:
+            row.keypoints = extract_keypoints(self._image(row)).to_bytes()
+            row.save(update_fields=["keypoints"])
+        return Keypoints.from_bytes(bytes(row.keypoints))
+
+    def probe(self, ref: str) -> heads.Probe:
+        row = self._row(ref)
+        if row.probe is None:
+            row.probe = pipeline.make_probe(self._image(row), self.backbone, row.media_id).to_bytes()
+            row.save(update_fields=["probe"])
+        return heads.Probe.from_bytes(bytes(row.probe))
+
+    def _row(self, ref: str) -> Embedding:
+        return Embedding.objects.select_related("media").get(media_id=int(ref), backbone=self.backbone.name)
+
+    def _image(self, row: Embedding) -> Image.Image:
+        with default_storage.open(row.media.file.name, "rb") as f:
+            return load_image(f)
 
 
 def train_album(job: Job, report: Reporter) -> dict:
     album = job.album
+    options = options_for(album)
     examples, names, infos = examples_for(album, report)
     if len(names) < 2:
         raise ValueError("training needs at least two classes with pictures")
-    report(0.7, "training")
-    parts = heads.split(examples, names, 0.25, seed=0)
-    head = heads.fit(parts.train, names)
-    calibration = heads.calibrate(head, parts.val or parts.train, negatives_for(album))
-    metrics = {
-        **heads.evaluate(head, [e for e in parts.val if not e.augmented]),
-        "visitor_views": heads.evaluate(head, [e for e in parts.val if e.augmented]),
-        "unknown_threshold": head.threshold,
-        "calibration": calibration,
-        "classes": names,
-        "pictures": len({e.ref for e in examples}),
-        "split_in_time": parts.by_time,
-        "backbone": album.backbone,
-    }
-    metrics["visitor_views"].pop("misclassified", None)  # absent when nothing was held out
-    report(0.85, "exporting")
-    version = save_version(job, head, infos, metrics)
+    negatives = negatives_for(album, options.max_negatives)
+    head, metrics = pipeline.fit_head(examples, names, options, negatives, report, AlbumPictures(album))
+    report(0.9, "exporting")
+    version = save_version(job, head, infos, metrics, check_pictures(examples, options.checked_pictures))
     return {"version": version.number, "accuracy": metrics["accuracy"]}
 
 
-def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -> ModelVersion:
+def save_version(
+    job: Job, head: heads.Head, infos: list[dict], metrics: dict, pictures: Sequence[Image.Image] = ()
+) -> ModelVersion:
+    """Export and check the bundle (the check lands in `metrics`), store it, and add the version."""
     album = job.album
-    spec = Catalog().get(album.backbone)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "bundle.zip"
-        write_bundle(
-            path, build_graph(spec, head), infos, preprocess_description(recognizer_input(spec)), metrics
-        )
+        pipeline.export_bundle(path, head, infos, metrics, album.backbone, pictures)
         data = path.read_bytes()
         bundle = default_storage.save(bundle_name(album.pk, job.pk), ContentFile(data))
-    buffer = io.BytesIO()
-    np.savez(
-        buffer, weights=head.weights, bias=head.bias, prototypes=head.prototypes, threshold=head.threshold
-    )
     try:
         with transaction.atomic():
             number = (album.versions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -191,7 +219,7 @@ def save_version(job: Job, head: heads.Head, infos: list[dict], metrics: dict) -
                 job=job,
                 backbone=album.backbone,
                 classes=infos,
-                head=buffer.getvalue(),
+                head=head.to_bytes(),
                 bundle=bundle,
                 size=len(data),
                 metrics=metrics,

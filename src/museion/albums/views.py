@@ -1,59 +1,34 @@
 """Album pages: the list, an album, a class's gallery, and the public visitor viewer.
 
 Every page reads through `museion.albums.access`: 404 for what the user may not see,
-403 for what they may see but not change. Uploads, training, jobs and predictions run
-in the browser through the JSON API (/api/v1/); the forms here call the same models
-and services as its endpoints.
+403 for what they may see but not change (`museion.web.pages`). Each form calls the
+same `museion.albums.services` function as its API endpoint; uploads, training, jobs
+and predictions run in the browser through the JSON API (/api/v1/).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from copy import copy
-from functools import wraps
 from itertools import groupby
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, Min, Q, QuerySet
-from django.forms import ModelForm
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
-from museion.albums import media
-from museion.albums.access import album_for, class_for
+from museion.albums import services
+from museion.albums.access import album_for, class_for, media_for
 from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
 from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
-from museion.web.errors import ApiError
+from museion.web.pages import action, page, refusals
 
-View = Callable[..., HttpResponse]
 MAX_MISSES = 48  # misclassified validation pictures shown per version
 RECENT_JOBS = 12
-
-
-def page(view: View) -> View:
-    """Signed-in users only; an access check's 403 becomes the 403 page."""
-
-    @wraps(view)
-    def wrapped(request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except ApiError as exc:
-            if exc.status != 403:
-                raise
-            raise PermissionDenied(exc.message) from None
-
-    return login_required(wrapped)
-
-
-def action(view: View) -> View:
-    """A form's target: POST only (CSRF checked by the middleware), then back to a page."""
-    return page(require_POST(view))
 
 
 def abilities(album: Album, user: User) -> dict:
@@ -70,13 +45,14 @@ def _album_url(album_id: int, anchor: str = "") -> str:
     return reverse("album", kwargs={"album_id": album_id}) + (f"#{anchor}" if anchor else "")
 
 
-def _report(request: HttpRequest, form: ModelForm, done: str) -> None:
-    """Save a valid form and say so, or say what is wrong, in a message for the next page."""
-    if form.is_valid():
-        form.save()
-        messages.success(request, done)
-    else:
+def _report(request: HttpRequest, form: forms.BaseForm, change: Callable[[dict], object], done: str) -> None:
+    """Make the change a valid form asks for and say so, or say what is wrong, in a message."""
+    if not form.is_valid():
         messages.error(request, error_text(form))
+        return
+    with refusals(request):
+        change(form.cleaned_data)
+        messages.success(request, done)
 
 
 # ---- the album list -------------------------------------------------------------
@@ -86,11 +62,8 @@ def _report(request: HttpRequest, form: ModelForm, done: str) -> None:
 def album_list(request: HttpRequest) -> HttpResponse:
     form = AlbumForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        workspace = form.cleaned_data["workspace"]
-        if not workspace.allows(request.user, Role.EDITOR):
-            raise PermissionDenied("creating albums needs the editor role in the workspace")
-        fields = {k: form.cleaned_data[k] for k in ("name", "description", "fps")}
-        album = Album.objects.create(workspace=workspace, **fields)
+        fields = {k: form.cleaned_data[k] for k in ("workspace", "name", "description", "fps")}
+        album = services.create_album(request.user, **fields)
         messages.success(request, f"The album “{album.name}” was created.")
         return redirect("album", album_id=album.pk)
     return render(request, "albums/album_list.html", {"form": form, "albums": albums_of(request.user)})
@@ -169,6 +142,13 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
         "created": version.created,
         "in_use": album.published_version_id == version.pk,
         "accuracy": percent(metrics.get("accuracy")),
+        "known_refused": percent(metrics.get("known_refused")),
+        "unknown_refused": percent(metrics.get("unknown_refused")),
+        "per_condition": [
+            (name, c["photos"], percent(c["top1"]), percent(c["known_refused"]))
+            for name, c in sorted((metrics.get("per_condition") or {}).items())
+        ],
+        "warnings": metrics.get("warnings", []),
         "validated": metrics.get("validated", 0),
         "pictures": metrics.get("pictures"),
         "names": names,
@@ -190,34 +170,32 @@ def _media_url(album_id: int, media_id: int) -> str:
 @action
 def album_settings(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.EDITOR)
-    _report(request, AlbumSettingsForm(request.POST, instance=album), "The settings were saved.")
+    form = AlbumSettingsForm(request.POST, instance=copy(album))
+    _report(request, form, lambda changes: services.update_album(album, changes), "The settings were saved.")
     return redirect(_album_url(album.pk, "settings"))
 
 
 @action
 def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.OWNER)
-    album.delete()  # as DELETE /api/v1/albums/{id} does
+    services.delete_album(album)
     messages.success(request, f"The album “{album.name}” was deleted.")
     return redirect("albums")
 
 
 @action
 def version_publish(request: HttpRequest, album_id: int, number: int) -> HttpResponse:
-    album = album_for(request.user, album_id, Role.EDITOR)
-    version = get_object_or_404(album.versions, number=number)
-    Album.objects.filter(pk=album.pk).update(published_version=version)
+    version = services.publish_version(album_for(request.user, album_id, Role.EDITOR), number)
     messages.success(request, f"Version {version.number} now answers predictions and visitors.")
-    return redirect(_album_url(album.pk, "versions"))
+    return redirect(_album_url(album_id, "versions"))
 
 
 @action
 def class_create(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.EDITOR)
+    done = f"The class “{request.POST.get('name', '').strip()}” was added."
     _report(
-        request,
-        ClassForm(album, request.POST),
-        f"The class “{request.POST.get('name', '').strip()}” was added.",
+        request, ClassForm(album, request.POST), lambda changes: services.create_class(album, changes), done
     )
     return redirect(_album_url(album.pk, "classes"))
 
@@ -231,8 +209,9 @@ def class_page(request: HttpRequest, album_id: int, class_id: int) -> HttpRespon
     found = class_for(request.user, album_id, class_id, needed)
     form = ClassForm(found.album, request.POST or None, instance=copy(found))
     if request.method == "POST" and form.is_valid():
-        form.save()
-        messages.success(request, "The visitor information was saved.")
+        with refusals(request):
+            services.update_class(found, form.cleaned_data)
+            messages.success(request, "The visitor information was saved.")
         return redirect("album_class", album_id=album_id, class_id=class_id)
     context = {
         **abilities(found.album, request.user),
@@ -261,36 +240,26 @@ def media_groups(album_class: AlbumClass) -> dict:
 @action
 def class_delete(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
     found = class_for(request.user, album_id, class_id, Role.EDITOR)
-    for item in found.media.all():
-        media.delete_item(item)
-    found.delete()
+    services.delete_class(found)
     messages.success(request, f"The class “{found.name}” and its pictures were deleted.")
     return redirect(_album_url(album_id, "classes"))
 
 
-def _item(request: HttpRequest, album_id: int, media_id: int) -> MediaItem:
-    album = album_for(request.user, album_id, Role.EDITOR)
-    return get_object_or_404(
-        MediaItem.objects.select_related("album_class"), pk=media_id, album_class__album=album
-    )
-
-
 @action
 def media_delete(request: HttpRequest, album_id: int, media_id: int) -> HttpResponse:
-    item = _item(request, album_id, media_id)
-    media.delete_item(item)
+    item = media_for(request.user, album_id, media_id, Role.EDITOR)
+    services.delete_media(item)
     messages.success(request, f"“{item.name}” was deleted.")
     return redirect("album_class", album_id=album_id, class_id=item.album_class_id)
 
 
 @action
 def media_move(request: HttpRequest, album_id: int, media_id: int) -> HttpResponse:
-    item = _item(request, album_id, media_id)
+    item = media_for(request.user, album_id, media_id, Role.EDITOR)
     former = item.album_class_id
     form = MoveForm(item, request.POST)
     if form.is_valid():
-        item.album_class = class_for(request.user, album_id, form.cleaned_data["to_class"].pk, Role.EDITOR)
-        item.save(update_fields=["album_class"])
+        services.move_media(item, form.cleaned_data["to_class"])
         messages.success(request, f"“{item.name}” was moved to {item.album_class.name}.")
     else:
         messages.error(request, error_text(form))

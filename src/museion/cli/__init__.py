@@ -16,6 +16,7 @@ from museion.cli.cleanup import cleanup
 from museion.cli.models import models
 from museion.cli.recognizer import predict_command, train_command
 from museion.cli.serve import serve, worker
+from museion.cli.users import users
 from museion.cli.vision import classify, detect
 from museion.cli.workspaces import workspaces
 from museion.config import ConfigError
@@ -43,6 +44,7 @@ cli.add_command(detect)
 cli.add_command(models)
 cli.add_command(serve)
 cli.add_command(worker)
+cli.add_command(users)
 cli.add_command(workspaces)
 cli.add_command(train_command)
 cli.add_command(predict_command)

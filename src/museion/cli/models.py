@@ -35,6 +35,7 @@ def describe(spec: ModelSpec) -> dict:
         "source": found.source if found else None,
         "path": str(found.path) if found else None,
         "local_sha256": found.sha256 if found else None,
+        "derived_from": str(found.origin) if found and found.origin else None,
         "input": {"size": list(spec.input.size), "resize": spec.input.resize, "color": spec.input.color},
     }
 
@@ -62,7 +63,8 @@ def pull(names: tuple[str, ...]) -> None:
     cat = Catalog()
     for name in names or tuple(catalog.BUILTIN):
         file = fetch(cat.get(name), progress=True)
-        click.echo(f"{name}: {file.path} ({file.source})")
+        origin = f" from {file.origin}" if file.origin else ""
+        click.echo(f"{name}: {file.path} ({file.source}{origin})")
 
 
 @models.command("import")

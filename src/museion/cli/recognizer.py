@@ -13,6 +13,7 @@ from museion.vision.bundle import Bundle
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 from museion.vision.images import load_image
 from museion.vision.train import TrainOptions, export, read_dataset, train
+from museion.vision.video import FPS_MAX, FPS_MIN
 
 
 @click.command("train")
@@ -21,7 +22,11 @@ from museion.vision.train import TrainOptions, export, read_dataset, train
     "--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Bundle .zip to write."
 )
 @click.option(
-    "--fps", type=click.FloatRange(0.1, 30), default=2.0, show_default=True, help="Video frames per second."
+    "--fps",
+    type=click.FloatRange(FPS_MIN, FPS_MAX),
+    default=2.0,
+    show_default=True,
+    help="Video frames per second.",
 )
 @click.option("--backbone", default=DEFAULT_CLASSIFIER, show_default=True)
 @click.option("--negatives", type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -56,17 +61,21 @@ def train_command(
 def _print_metrics(metrics: dict, out: Path) -> None:
     accuracy = metrics["accuracy"]
     click.echo(f"wrote {out}: {len(metrics['classes'])} classes, {metrics['pictures']} pictures")
-    click.echo(
-        f"  validation accuracy      {accuracy:.1%}" if accuracy is not None else "  no validation data"
-    )
-    visitor = metrics["visitor_views"]["accuracy"]
-    if visitor is not None:
-        click.echo(f"  on visitor-like views    {visitor:.1%}")
-    click.echo(
-        f"  unknown threshold        {metrics['unknown_threshold']:.3f} ({metrics['calibration']['basis']})"
-    )
-    click.echo(f"  export check             {'ok' if metrics['export_check']['ok'] else 'MISMATCH'}")
-    click.echo(f"  time                     {metrics['seconds']:.1f} s")
+    if accuracy is None:
+        click.echo("  no calibration photos")
+    else:
+        click.echo(f"  top-1 on calibration photos   {accuracy:.1%} ({metrics['validated']} phone photos "
+                   "of held-out pictures)")  # fmt: skip
+        click.echo(f"  known works refused           {metrics['known_refused']:.1%}")
+        click.echo(f"  works left out refused        {metrics['unknown_refused']:.1%}")
+    verified, alone = metrics["verified_threshold"], metrics["unknown_threshold"]
+    click.echo(f"  unknown thresholds            {verified:.3f} with keypoints, {alone:.3f} model.onnx alone")
+    click.echo(f"                                ({metrics['calibration']['basis']})")
+    check = metrics["export_check"]
+    click.echo(f"  export check                  {'ok' if check['ok'] else 'MISMATCH'}")
+    click.echo(f"  time                          {metrics['seconds']:.1f} s")
+    for warning in metrics.get("warnings", []):
+        click.echo(f"  warning: {warning}")
 
 
 @click.command("predict")

@@ -18,14 +18,8 @@ from museion.vision.catalog import Catalog, ModelSpec
 from museion.vision.classify import classify
 from museion.vision.detect import Detection, detect
 from museion.vision.draw import draw
-from museion.vision.errors import (
-    ImageError,
-    ModelError,
-    UnknownModel,
-)
+from museion.vision.errors import ModelError, WrongTask
 from museion.vision.images import Photo, open_photo
-from museion.web.errors import ApiError
-from museion.web.uploads import image_error
 
 log = logging.getLogger("museion.recognition")
 THUMBNAIL_SIZE = (240, 240)
@@ -62,30 +56,24 @@ class Outcome:
 
 
 def servable_model(name: str) -> ModelSpec:
-    try:
-        spec = Catalog().get(name)
-    except UnknownModel as exc:
-        raise ApiError(400, "unknown_model", str(exc)) from None
+    """The classifier or detector called `name` (UnknownModel, WrongTask: `museion.vision` errors)."""
+    spec = Catalog().get(name)
     if spec.task not in ("classify", "detect"):
-        raise ApiError(
-            400, "wrong_task", f"{name!r} is an {spec.task} model; choose a classifier or a detector"
-        )
+        raise WrongTask(f"{name!r} is an {spec.task} model; choose a classifier or a detector")
     return spec
 
 
 def predict(data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 0.3) -> Outcome:
-    """Run `spec` on the uploaded bytes. Bad images become ApiErrors with their status."""
+    """Run `spec` on the uploaded bytes. A bad image raises its `museion.vision` ImageError."""
+    photo = open_photo(data, target_size=spec.input.decode_size)
     try:
-        photo = open_photo(data, target_size=spec.input.decode_size)
         if spec.task == "classify":
             items = [p.to_dict() for p in classify(photo.image, spec, top_k)]
         else:
             items = [d.to_dict() for d in detect(photo, spec, threshold)]
-    except ImageError as exc:
-        raise image_error(exc) from None
     except ModelError as exc:
-        log.error("model %s failed: %s", spec.name, exc)
-        raise ApiError(503, exc.code, str(exc)) from None
+        log.error("model %s failed: %s", spec.name, exc)  # the server's problem, not the caller's
+        raise
     return Outcome(spec, photo, items)
 
 

@@ -8,6 +8,9 @@ on the results recognises the work in the room, not only in the clip.
 
 from __future__ import annotations
 
+import io
+
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
@@ -101,3 +104,65 @@ def _wall(rng: np.random.Generator) -> tuple[int, int, int]:
 
 def _flat(points: list[tuple[float, float]]) -> tuple[float, ...]:
     return tuple(v for point in points for v in point)
+
+
+# What a visitor's photo of a work looks like, named: the recognizer's calibration photos get one each,
+# so its figures can be read per condition, as a gallery would meet them.
+PHOTO_CONDITIONS = ("angle", "far", "near", "dim", "bright", "warm", "cool", "blur", "glare", "person")
+
+
+def phone_photo(image: Image.Image, seed: int) -> tuple[Image.Image, str]:
+    """A phone photo of the work in `image`, at phone resolution, and the condition it was taken in.
+
+    Unlike `visitor_view` (small views for the embedding gallery), it keeps the detail that
+    keypoints need: off-axis and at another distance by a homography, then one named condition,
+    sensor noise and JPEG.
+    """
+    rng = np.random.default_rng(seed)
+    condition = PHOTO_CONDITIONS[int(rng.integers(len(PHOTO_CONDITIONS)))]
+    view = image.convert("RGB")
+    view.thumbnail((960, 960), Image.Resampling.BILINEAR)
+    view = _camera(
+        view, rng, strong=condition == "angle", scale={"far": 0.6, "near": 1.3}.get(condition, 1.0)
+    )
+    view = _condition(view, condition, rng)
+    pixels = np.asarray(view, np.float32) + rng.normal(0, 3, (view.height, view.width, 3))
+    view = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
+    buffer = io.BytesIO()
+    view.save(buffer, "JPEG", quality=int(rng.integers(55, 90)))
+    return Image.open(io.BytesIO(buffer.getvalue())).convert("RGB"), condition
+
+
+def _camera(image: Image.Image, rng: np.random.Generator, strong: bool, scale: float) -> Image.Image:
+    """Another viewpoint: the corners moved (a yaw of up to ~40 degrees when `strong`), then zoomed."""
+    w, h = image.size
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    moved = corners + np.float32(rng.uniform(-0.06, 0.06, (4, 2)) * [w, h])
+    if strong:  # one side further away: it looks shorter
+        side = float(rng.uniform(0.12, 0.25)) * h
+        far = [0, 3] if rng.random() < 0.5 else [1, 2]
+        moved[far[0], 1] += side
+        moved[far[1], 1] -= side
+    zoom = scale * float(rng.uniform(0.9, 1.1))
+    shift = np.array([[zoom, 0, (1 - zoom) * w / 2], [0, zoom, (1 - zoom) * h / 2], [0, 0, 1]])
+    matrix = shift @ cv2.getPerspectiveTransform(corners, moved)
+    wall = [float(v) for v in rng.integers(60, 200, 3)]
+    warped = cv2.warpPerspective(np.asarray(image), matrix, (w, h), borderValue=wall)
+    return Image.fromarray(warped)
+
+
+def _condition(image: Image.Image, condition: str, rng: np.random.Generator) -> Image.Image:
+    if condition == "dim":
+        return ImageEnhance.Brightness(image).enhance(float(rng.uniform(0.3, 0.5)))
+    if condition == "bright":
+        return ImageEnhance.Brightness(image).enhance(float(rng.uniform(1.3, 1.6)))
+    if condition in ("warm", "cool"):
+        tint = np.array([1.15, 1.0, 0.75] if condition == "warm" else [0.85, 0.95, 1.15], np.float32)
+        return Image.fromarray(np.clip(np.asarray(image, np.float32) * tint, 0, 255).astype(np.uint8))
+    if condition == "blur":
+        return image.filter(ImageFilter.GaussianBlur(float(rng.uniform(1.5, 3.0))))
+    if condition == "glare":
+        return glare(image, rng)
+    if condition == "person":
+        return occlude(image, rng)
+    return image

@@ -25,11 +25,13 @@ import onnx
 import onnxruntime as ort
 from onnx import TensorProto, helper, numpy_helper
 from onnx.utils import Extractor
+from PIL import Image
 
+from museion.vision import keypoints
 from museion.vision.catalog import InputSpec, ModelSpec
 from museion.vision.errors import InvalidModel
 from museion.vision.fetch import fetch
-from museion.vision.head import Head
+from museion.vision.head import SHARPNESS, Head, softmax
 from museion.vision.images import ImageSource, open_photo
 from museion.vision.preprocess import fit
 from museion.vision.runtime import EMBEDDING_OUTPUT, _with_embedding_output
@@ -56,7 +58,7 @@ def build_graph(backbone: ModelSpec, head: Head) -> onnx.ModelProto:
     body = list(graph.node)
     del graph.node[:]
     graph.node.extend([*_preprocess_nodes(backbone.input, graph), *body, *_head_nodes(head, graph)])
-    c, d = head.weights.shape
+    c, _, d = head.prototypes.shape
     graph.output.extend([
         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", c]),
         helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["N", d]),
@@ -100,20 +102,19 @@ def _preprocess_nodes(spec: InputSpec, graph: onnx.GraphProto) -> list[onnx.Node
 
 
 def _head_nodes(head: Head, graph: onnx.GraphProto) -> list[onnx.NodeProto]:
+    """The global stage of `Head`: best similarity per class to its prototypes, and its softmax."""
     c, k, d = head.prototypes.shape
-    weights = _const(graph, "museion_head_w", head.weights.T.astype(np.float32).copy())
-    bias = _const(graph, "museion_head_b", head.bias.astype(np.float32))
     protos = _const(graph, "museion_protos", head.prototypes.reshape(c * k, d).T.astype(np.float32).copy())
     shape = _const(graph, "museion_sim_shape", np.array([-1, c, k], np.int64))
+    sharpness = _const(graph, "museion_sharpness", np.array(SHARPNESS, np.float32))
     return [
         helper.make_node("Flatten", [FEATURES], ["museion_flat"], axis=1),
         helper.make_node("LpNormalization", ["museion_flat"], ["embedding"], axis=1, p=2),
-        helper.make_node("MatMul", ["embedding", weights], ["museion_logits_raw"]),
-        helper.make_node("Add", ["museion_logits_raw", bias], ["museion_logits"]),
-        helper.make_node("Softmax", ["museion_logits"], ["probabilities"], axis=1),
         helper.make_node("MatMul", ["embedding", protos], ["museion_sim_all"]),
         helper.make_node("Reshape", ["museion_sim_all", shape], ["museion_sim"]),
         helper.make_node("ReduceMax", ["museion_sim"], ["similarity"], axes=[2], keepdims=0),
+        helper.make_node("Mul", ["similarity", sharpness], ["museion_sharp"]),
+        helper.make_node("Softmax", ["museion_sharp"], ["probabilities"], axis=1),
     ]
 
 
@@ -138,12 +139,17 @@ def preprocess_description(spec: InputSpec) -> dict:
 
 
 def write_bundle(
-    path: Path, model: onnx.ModelProto, labels: list[dict], preprocess: dict, metrics: dict
+    path: Path, model: onnx.ModelProto, labels: list[dict], preprocess: dict, metrics: dict, head: Head
 ) -> None:
-    """Write the zip atomically: a reader never sees half a bundle."""
+    """Write the zip atomically: a reader never sees half a bundle.
+
+    `head.npz` is the server's own head (prototypes, thresholds, reference keypoints), for
+    runtimes that can run the keypoint check as the server does (`Bundle.predict`).
+    """
     tmp = path.with_name(path.name + ".part")
     with zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("model.onnx", model.SerializeToString())
+        zf.writestr("head.npz", head.to_bytes())
         zf.writestr("labels.json", json.dumps(labels, indent=2, ensure_ascii=False))
         zf.writestr("preprocess.json", json.dumps(preprocess, indent=2))
         zf.writestr("metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
@@ -159,6 +165,7 @@ class Bundle:
     labels: list[dict]
     preprocess: dict
     metrics: dict
+    head: Head | None = None  # absent from bundles made before the keypoint check
 
     @classmethod
     def load(cls, source: Path | bytes) -> Bundle:
@@ -168,30 +175,42 @@ class Bundle:
                 labels, pre, metrics = (
                     json.loads(zf.read(n)) for n in ("labels.json", "preprocess.json", "metrics.json")
                 )
+                head = Head.from_bytes(zf.read("head.npz")) if "head.npz" in zf.namelist() else None
         except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
             raise InvalidModel(f"not a Museion bundle: {exc}") from None
-        return cls(ort.InferenceSession(model, providers=["CPUExecutionProvider"]), labels, pre, metrics)
+        session = ort.InferenceSession(model, providers=["CPUExecutionProvider"])
+        return cls(session, labels, pre, metrics, head)
 
     @property
     def threshold(self) -> float:
         return float(self.metrics.get("unknown_threshold", 0.0))
 
-    def pixels(self, image: ImageSource) -> np.ndarray:
+    def pixels(self, image: ImageSource | Image.Image) -> np.ndarray:
         width, height = self.preprocess["size"]
         spec = InputSpec(
             name="image", size=(width, height), resize_short=self.preprocess["resize"]["short_side"]
         )
-        photo = open_photo(image, target_size=spec.decode_size)
-        return np.asarray(fit(photo.image, spec)[0], np.uint8)
+        picture = (
+            image if isinstance(image, Image.Image) else open_photo(image, target_size=spec.decode_size).image
+        )
+        return np.asarray(fit(picture, spec)[0], np.uint8)
 
-    def predict(self, images: list[ImageSource], top_k: int = 3) -> list[dict]:
-        batch = np.stack([self.pixels(image) for image in images])
-        probs, sims = self.session.run(["probabilities", "similarity"], {"image": batch})
+    def predict(self, images: list[ImageSource], top_k: int = 3, verify: bool = True) -> list[dict]:
+        """Each photo's best classes and unknown verdict: with the server's keypoint check where
+        the bundle holds the head and `verify` is on, else model.onnx's global answer alone."""
         results = []
-        for p, s in zip(probs, sims, strict=True):
-            order = np.argsort(-p, kind="stable")[:top_k]
+        for image in images:
+            photo = open_photo(image, target_size=keypoints.decode_size).image
+            (p,), (s,), (e,) = self.session.run(
+                ["probabilities", "similarity", "embedding"], {"image": self.pixels(photo)[None]}
+            )
+            threshold = self.threshold
+            if verify and self.head is not None and self.head.references is not None:
+                s = self.head.verified(e, s, keypoints.extract(photo))
+                p, threshold = softmax(s[None] * SHARPNESS)[0], self.head.threshold
+            order = np.argsort(-s, kind="stable")[:top_k]
             results.append({
-                "unknown": bool(s[order[0]] < self.threshold),
+                "unknown": bool(s[order[0]] < threshold),
                 "predictions": [{"label": self.labels[i]["name"], "score": float(p[i])} for i in order],
             })  # fmt: skip
         return results

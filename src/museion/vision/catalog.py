@@ -82,6 +82,9 @@ class ModelSpec:
     embedding: EmbeddingSpec | None = None
     builtin: bool = False
     notes: str = ""
+    # The catalog name of the model whose file this one is made from on this machine
+    # (dequantised to float32; see museion.vision.dequantize), instead of being fetched.
+    derived_from: str | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -121,28 +124,51 @@ def _labels(resource: str) -> tuple[str, ...]:
     return tuple(line.strip() for line in text.splitlines() if line.strip())
 
 
-IMAGENET_MOBILENETV2 = ModelSpec(
-    name="imagenet-mobilenetv2",
-    title="MobileNetV2 (ImageNet, 1000 classes)",
+MOBILENETV2_INPUT = InputSpec(
+    name="input",
+    size=(224, 224),
+    mean=(0.485, 0.456, 0.406),
+    std=(0.229, 0.224, 0.225),
+    resize="crop",
+    resize_short=256,
+)
+
+# The file as the model zoo ships it. Its integer kernels differ by CPU (AVX2 against
+# AVX-512 VNNI, and onnxruntime-web again), so one photo scores differently by machine.
+IMAGENET_MOBILENETV2_INT8 = ModelSpec(
+    name="imagenet-mobilenetv2-int8",
+    title="MobileNetV2 int8 (ImageNet, 1000 classes; answers vary by CPU)",
     task="classify",
     file="mobilenetv2-12-int8.onnx",
     url="https://huggingface.co/onnxmodelzoo/mobilenetv2-12-int8/resolve/main/mobilenetv2-12-int8.onnx",
     sha256=None,  # the model zoo publishes no checksum for this file
     license="Apache-2.0",
-    input=InputSpec(
-        name="input",
-        size=(224, 224),
-        mean=(0.485, 0.456, 0.406),
-        std=(0.229, 0.224, 0.225),
-        resize="crop",
-        resize_short=256,
-    ),
+    input=MOBILENETV2_INPUT,
     output="output",
     output_kind="logits",
     labels=_labels("imagenet.txt"),
     embedding=EmbeddingSpec(tensor="464_quantized", scale="464_scale", zero_point="464_zero_point"),
     builtin=True,
-    notes="int8 (QOperator) from the ONNX model zoo; 1280-d pooled feature as embedding",
+    notes="int8 (QOperator) from the ONNX model zoo, as shipped: faster, but its scores depend on the CPU",
+)
+
+# The default: the int8 file's weights in float32, built here once (museion.vision.dequantize).
+# Float kernels agree across CPUs and with onnxruntime-web to about 1e-6.
+IMAGENET_MOBILENETV2 = ModelSpec(
+    name="imagenet-mobilenetv2",
+    title="MobileNetV2 (ImageNet, 1000 classes)",
+    task="classify",
+    file="mobilenetv2-12-float32.onnx",
+    url=None,
+    license="Apache-2.0",
+    input=MOBILENETV2_INPUT,
+    output="output",
+    output_kind="logits",
+    labels=IMAGENET_MOBILENETV2_INT8.labels,
+    embedding=EmbeddingSpec(tensor="464"),
+    builtin=True,
+    notes="float32, derived from the int8 model zoo file; 1280-d pooled feature as embedding",
+    derived_from=IMAGENET_MOBILENETV2_INT8.name,
 )
 
 COCO_YOLOX_NANO = ModelSpec(
@@ -169,7 +195,9 @@ COCO_YOLOX_NANO = ModelSpec(
     notes="Megvii YOLOX-Nano, strides 8/16/32",
 )
 
-BUILTIN: dict[str, ModelSpec] = {m.name: m for m in (IMAGENET_MOBILENETV2, COCO_YOLOX_NANO)}
+BUILTIN: dict[str, ModelSpec] = {
+    m.name: m for m in (IMAGENET_MOBILENETV2, IMAGENET_MOBILENETV2_INT8, COCO_YOLOX_NANO)
+}
 DEFAULT_CLASSIFIER = IMAGENET_MOBILENETV2.name
 DEFAULT_DETECTOR = COCO_YOLOX_NANO.name
 

@@ -21,12 +21,13 @@ import pooch
 import requests
 
 from museion.config import Settings, settings
-from museion.vision.catalog import ModelSpec
+from museion.vision.catalog import Catalog, ModelSpec
+from museion.vision.dequantize import Agreement, derive_float_model
 from museion.vision.errors import ModelUnavailable
 
 log = logging.getLogger("museion.vision")
 
-Source = Literal["cache", "mirror", "download"]
+Source = Literal["cache", "mirror", "download", "derived"]
 DOWNLOAD_TIMEOUT_S = 60
 _lock = threading.Lock()
 
@@ -36,6 +37,7 @@ class ModelFile:
     path: Path
     source: Source
     sha256: str | None = None
+    origin: Path | None = None  # for a derived model: the file it was made from
 
 
 def sha256_of(path: Path) -> str:
@@ -47,9 +49,15 @@ def sha256_of(path: Path) -> str:
 
 
 def locate(spec: ModelSpec, config: Settings | None = None) -> ModelFile | None:
-    """Where the model's file is on this machine, without downloading anything."""
+    """Where the model's file is on this machine, without downloading anything.
+
+    A derived model (`spec.derived_from`) is built into the cache here, the first time
+    its source is found on this machine.
+    """
     config = config or settings()
     cached = config.model_dir / spec.file
+    if spec.derived_from:
+        return _derived(spec, config, download=False)
     if cached.is_file():
         return ModelFile(cached, "cache")
     for folder in config.model_mirrors:
@@ -62,6 +70,8 @@ def locate(spec: ModelSpec, config: Settings | None = None) -> ModelFile | None:
 def fetch(spec: ModelSpec, config: Settings | None = None, *, progress: bool = False) -> ModelFile:
     """Locate the model's file, downloading it into the cache if it is nowhere here."""
     config = config or settings()
+    if spec.derived_from:
+        return _derived(spec, config, download=True, progress=progress)  # type: ignore[return-value]
     found = locate(spec, config)
     if found is not None:
         return found
@@ -71,6 +81,42 @@ def fetch(spec: ModelSpec, config: Settings | None = None, *, progress: bool = F
             f"import it again with `museion models import`"
         )
     return ModelFile(_download(spec, config, progress), "download", spec.sha256)
+
+
+def _derived(
+    spec: ModelSpec, config: Settings, *, download: bool, progress: bool = False
+) -> ModelFile | None:
+    """The derived model's file, made from its source's file when the cache lacks it."""
+    target = config.model_dir / spec.file
+    source_spec = Catalog(config.model_dir).get(spec.derived_from or "")
+    source = fetch(source_spec, config, progress=progress) if download else locate(source_spec, config)
+    if source is None:
+        return None
+    with _lock:
+        ledger_path = config.model_dir / "sources.json"
+        entry = _read_ledger(ledger_path).get(spec.name, {})
+        source_sha = source.sha256 or sha256_of(source.path)
+        if target.is_file() and entry.get("source_sha256") == source_sha:
+            return ModelFile(target, "derived", entry.get("sha256"), source.path)
+        agreement = _derive(spec, source_spec, source.path, target)
+        digest = sha256_of(target)
+        ledger = _read_ledger(ledger_path)
+        ledger[spec.name] = {
+            "derived_from": str(source.path),
+            "source_sha256": source_sha,
+            "sha256": digest,
+            "agreement": agreement.to_dict(),
+        }
+        _write_ledger(ledger_path, ledger)
+    log.info("%s: derived %s from %s (%s)", spec.name, target, source.path, agreement)
+    return ModelFile(target, "derived", digest, source.path)
+
+
+def _derive(spec: ModelSpec, source_spec: ModelSpec, source: Path, target: Path) -> Agreement:
+    try:
+        return derive_float_model(source, target, source_spec.input, spec.output)
+    except OSError as exc:
+        raise ModelUnavailable(f"cannot write the model {spec.name!r} to {target}: {exc}") from None
 
 
 def _download(spec: ModelSpec, config: Settings, progress: bool) -> Path:

@@ -1,23 +1,40 @@
-"""A recognizer head on top of a frozen backbone: split, train, evaluate, calibrate.
+"""A recognizer on top of a frozen backbone: a gallery of embeddings, checked by local features.
 
-Works on embeddings only (numpy in, numpy out), so the callers decide where
-embeddings come from and how they are cached.
+Works on embeddings and keypoints only (numpy in, numpy out), so the callers decide where they
+come from and how they are cached. Two stages:
+
+1. Global: a photo's similarity to each work is its best cosine similarity to the work's
+   prototypes (frames and visitor-like views of them, up to PROTOTYPES_PER_CLASS, chosen to
+   cover the work's views). This stage is all an exported model.onnx does, so it runs anywhere.
+2. Verification, where the photo's keypoints are known (the server, `museion predict`): the
+   SHORTLIST most similar works are re-scored by the RANSAC inliers between the photo and
+   their reference pictures (`keypoints.inliers`), fused as `similarity + FUSE_WEIGHT *
+   min(inliers, INLIER_CAP) / INLIER_CAP`. Works of one artist share palette and style, so the
+   pooled feature confuses them; the arrangement of their details does not match.
+
+A photo is unknown when its best work's score (fused, or global without keypoints) is under the
+threshold of its stage, both calibrated on works left out (`calibrate`).
 """
 
 from __future__ import annotations
 
+import io
+import itertools
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+
+from museion.vision.keypoints import Keypoints, inliers
 
 PROTOTYPES_PER_CLASS = 64
-KEEP_PERCENTILE = 2  # without negatives, 2% of the knowns' visitor-like views fall under the threshold
-# With negatives, never refuse more of the knowns' views than this: look-alike negatives
-# (another cat, when the album has a cat) would otherwise push the threshold up too far.
-MAX_REFUSED_PERCENTILE = 10
+REFERENCES_PER_CLASS = 8  # pictures per work whose keypoints are kept, spread over its clips
+SHORTLIST = 5  # works verified by keypoints per photo
+COMPARED = 2  # of each shortlisted work, the references most similar to the photo are matched
+FUSE_WEIGHT = 0.5
+INLIER_CAP = 40
+SHARPNESS = 30.0  # the softmax over similarities that gives the displayed scores
 
 
 @dataclass(frozen=True)
@@ -32,29 +49,161 @@ class Example:
     augmented: bool = False
 
 
+@dataclass(frozen=True)
+class Probe:
+    """A phone photo made from a training picture, for calibration: what a visitor would send."""
+
+    embedding: np.ndarray  # [D]
+    keypoints: Keypoints
+    condition: str  # augment.PHOTO_CONDITIONS
+
+    def to_bytes(self) -> bytes:
+        buffer = io.BytesIO()
+        np.savez(buffer, embedding=self.embedding.astype(np.float32), points=self.keypoints.points,
+                 descriptors=self.keypoints.descriptors, condition=np.array(self.condition))  # fmt: skip
+        return buffer.getvalue()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Probe:
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            keypoints = Keypoints(stored["points"], stored["descriptors"])
+            return cls(stored["embedding"], keypoints, str(stored["condition"]))
+
+
+@dataclass
+class References:
+    """The pictures whose keypoints the verification stage matches photos against."""
+
+    labels: np.ndarray  # [R]
+    embeddings: np.ndarray  # [R, D]
+    keypoints: list[Keypoints]
+
+    def of(self, label: int) -> np.ndarray:
+        return np.flatnonzero(self.labels == label)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        counts = np.array([len(k) for k in self.keypoints], np.int64)
+        empty_p, empty_d = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8)
+        return {
+            "ref_labels": self.labels.astype(np.int64),
+            "ref_embeddings": self.embeddings.astype(np.float32),
+            "ref_counts": counts,
+            "ref_points": np.concatenate([k.points for k in self.keypoints] or [empty_p]),
+            "ref_descriptors": np.concatenate([k.descriptors for k in self.keypoints] or [empty_d]),
+        }
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> References:
+        bounds = np.concatenate([[0], np.cumsum(arrays["ref_counts"])])
+        points, descriptors = arrays["ref_points"], arrays["ref_descriptors"]
+        keypoints = [Keypoints(points[a:b], descriptors[a:b]) for a, b in itertools.pairwise(bounds)]
+        return cls(arrays["ref_labels"], arrays["ref_embeddings"], keypoints)
+
+
 @dataclass
 class Head:
     classes: list[str]
-    weights: np.ndarray  # [C, D]
-    bias: np.ndarray  # [C]
     prototypes: np.ndarray  # [C, K, D]: per class, embeddings that stand for it
-    threshold: float = 0.0  # below this similarity to its best class, a picture is unknown
+    threshold: float = 0.0  # under this score of its best class (fused when verified), unknown
+    global_threshold: float = 0.0  # the same for the global stage alone (what model.onnx gives)
+    references: References | None = None
 
-    def scores(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Probabilities [N, C] and, per class, the best similarity to its prototypes [N, C]."""
-        logits = embeddings @ self.weights.T + self.bias
-        logits -= logits.max(axis=1, keepdims=True)
-        probs = np.exp(logits)
-        probs /= probs.sum(axis=1, keepdims=True)
-        similarity = np.einsum("nd,ckd->nck", embeddings, self.prototypes).max(axis=2)
-        return probs, similarity
+    def to_bytes(self) -> bytes:
+        """The one stored form of a head: an .npz of its arrays, thresholds and classes."""
+        buffer = io.BytesIO()
+        arrays = {
+            "prototypes": self.prototypes,
+            "threshold": np.float64(self.threshold),
+            "global_threshold": np.float64(self.global_threshold),
+            "classes": np.array(self.classes, dtype=str),
+        }
+        np.savez(buffer, **arrays, **(self.references.to_arrays() if self.references else {}))
+        return buffer.getvalue()
 
-    def predict(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Best class, its probability, and whether it is unknown, per row."""
-        probs, similarity = self.scores(embeddings)
-        best = probs.argmax(axis=1)
+    @classmethod
+    def from_bytes(cls, data: bytes, classes: Sequence[str] | None = None) -> Head:
+        """Read `to_bytes`, and heads stored before verification (their threshold is global).
+
+        `classes` names them for heads stored before they held their names.
+        """
+        with np.load(io.BytesIO(data), allow_pickle=False) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+        names = [str(n) for n in arrays["classes"]] if "classes" in arrays else list(classes or [])
+        if len(names) != len(arrays["prototypes"]):
+            raise ValueError(
+                f"the head has {len(arrays['prototypes'])} classes, {len(names)} names were given"
+            )
+        threshold = float(arrays["threshold"])
+        references = References.from_arrays(arrays) if "ref_labels" in arrays else None
+        return cls(names, arrays["prototypes"], threshold,
+                   float(arrays.get("global_threshold", threshold)), references)  # fmt: skip
+
+    def similarity(self, embeddings: np.ndarray) -> np.ndarray:
+        """Per class, the best cosine similarity to its prototypes [N, C]."""
+        c, k, d = self.prototypes.shape
+        return (embeddings @ self.prototypes.reshape(c * k, d).T).reshape(len(embeddings), c, k).max(axis=2)
+
+    def scores(
+        self, embeddings: np.ndarray, keypoints: Sequence[Keypoints] | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Per photo and class, the displayed probability [N, C] and the deciding score [N, C].
+
+        The deciding score is the global similarity, fused with keypoint inliers for the
+        shortlisted classes when `keypoints` (one per photo) are given and the head has references.
+        """
+        score = self.similarity(embeddings)
+        if keypoints is not None and self.references is not None:
+            for row, photo in enumerate(keypoints):
+                score[row] = self.verified(embeddings[row], score[row], photo)
+        return softmax(score * SHARPNESS), score
+
+    def verified(
+        self,
+        embedding: np.ndarray,
+        similarity: np.ndarray,
+        photo: Keypoints,
+        exclude: np.ndarray | None = None,
+        counted: dict[int, int] | None = None,
+    ) -> np.ndarray:
+        """`similarity` [C] with the shortlist's inlier bonus added. `exclude`: references not to use;
+        `counted`: inliers already counted for this photo, by reference (filled in as it goes)."""
+        counted = {} if counted is None else counted
+        refs = self.references
+        assert refs is not None
+        fused = similarity.copy()
+        for label in np.argsort(-similarity, kind="stable")[:SHORTLIST]:
+            rows = refs.of(int(label))
+            if exclude is not None:
+                rows = rows[~exclude[rows]]
+            if len(rows) == 0:
+                continue
+            closest = rows[np.argsort(-(refs.embeddings[rows] @ embedding), kind="stable")[:COMPARED]]
+            for r in closest:
+                if int(r) not in counted:
+                    counted[int(r)] = inliers(photo, refs.keypoints[r])
+            count = max(counted[int(r)] for r in closest)
+            fused[label] += FUSE_WEIGHT * min(count, INLIER_CAP) / INLIER_CAP
+        return fused
+
+    def threshold_for(self, keypoints: object) -> float:
+        """The unknown threshold of the stage that scored: verified when keypoints were given."""
+        return (
+            self.threshold if keypoints is not None and self.references is not None else self.global_threshold
+        )
+
+    def predict(
+        self, embeddings: np.ndarray, keypoints: Sequence[Keypoints] | None = None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Best class, its displayed probability, and whether it is unknown, per row."""
+        probs, score = self.scores(embeddings, keypoints)
+        best = score.argmax(axis=1)
         rows = np.arange(len(best))
-        return best, probs[rows, best], similarity[rows, best] < self.threshold
+        return best, probs[rows, best], score[rows, best] < self.threshold_for(keypoints)
+
+
+def softmax(x: np.ndarray) -> np.ndarray:
+    e = np.exp(x - x.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
 
 
 @dataclass
@@ -88,115 +237,221 @@ def split(examples: Sequence[Example], classes: Sequence[str], val_fraction: flo
     return Split(train, val, [classes[label] for label in sorted(cut)])
 
 
-def fit(train: Sequence[Example], classes: Sequence[str], seed: int = 0) -> Head:
-    x = np.stack([ex.embedding for ex in train])
-    y = np.array([ex.label for ex in train])
-    present = sorted(set(y.tolist()))
-    if len(present) < 2:
+def fit(
+    examples: Sequence[Example], classes: Sequence[str], keypoints: dict[str, Keypoints] | None = None
+) -> Head:
+    """A head over `examples`: prototypes per class, and references where `keypoints` has them.
+
+    `keypoints` maps a picture's ref to its keypoints (see `reference_refs` for which are wanted).
+    """
+    if len({ex.label for ex in examples}) < 2:
         raise ValueError("training needs at least two classes with pictures")
-    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", random_state=seed)
-    model.fit(x, y)
-    weights = np.zeros((len(classes), x.shape[1]), np.float32)
-    bias = np.full(len(classes), -1e4, np.float32)  # a class with no pictures is never chosen
-    coef, intercept = model.coef_, model.intercept_
-    if len(model.classes_) == 2:
-        # scikit-learn keeps one row for two classes (the second class's log-odds); split it
-        # in halves so a softmax over both rows gives the same probabilities.
-        coef, intercept = (
-            np.concatenate([-coef / 2, coef / 2]),
-            np.concatenate([-intercept / 2, intercept / 2]),
+    head = Head(list(classes), prototypes(examples, len(classes)))
+    if keypoints:
+        own = {ex.ref: ex for ex in examples if not ex.augmented}
+        chosen = [own[ref] for ref in keypoints if ref in own]
+        head.references = References(
+            np.array([ex.label for ex in chosen], np.int64),
+            np.stack([ex.embedding for ex in chosen]).astype(np.float32),
+            [keypoints[ex.ref] for ex in chosen],
         )
-    weights[model.classes_] = coef
-    bias[model.classes_] = intercept
-    return Head(list(classes), weights, bias, prototypes(x, y, len(classes), seed))
+    return head
 
 
-def prototypes(x: np.ndarray, y: np.ndarray, n_classes: int, seed: int) -> np.ndarray:
-    """Up to PROTOTYPES_PER_CLASS embeddings per class, padded by repetition to one shape."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros((n_classes, PROTOTYPES_PER_CLASS, x.shape[1]), np.float32)
-    for label in range(n_classes):
-        rows = x[y == label]
-        if len(rows) == 0:
-            continue
-        if len(rows) > PROTOTYPES_PER_CLASS:
-            rows = rows[rng.choice(len(rows), PROTOTYPES_PER_CLASS, replace=False)]
-        out[label] = rows[np.arange(PROTOTYPES_PER_CLASS) % len(rows)]
+def prototypes(examples: Sequence[Example], n_classes: int) -> np.ndarray:
+    """Per class, up to PROTOTYPES_PER_CLASS embeddings that cover its examples, padded by repetition.
+
+    Chosen farthest-first: each next prototype is the example least like those chosen, so a
+    few views from an unusual angle are kept rather than many near-copies of one frame.
+    """
+    dim = len(examples[0].embedding)
+    out = np.zeros((n_classes, PROTOTYPES_PER_CLASS, dim), np.float32)
+    by_label: dict[int, list[np.ndarray]] = defaultdict(list)
+    for ex in examples:
+        by_label[ex.label].append(ex.embedding)
+    for label, rows in by_label.items():
+        x = np.stack(rows).astype(np.float32)
+        chosen = [0]
+        nearest = x @ x[0]
+        while len(chosen) < min(PROTOTYPES_PER_CLASS, len(x)):
+            pick = int(np.argmin(nearest))
+            chosen.append(pick)
+            nearest = np.maximum(nearest, x @ x[pick])
+        out[label] = x[chosen][np.arange(PROTOTYPES_PER_CLASS) % len(chosen)]
     return out
 
 
-def calibrate(head: Head, known: Sequence[Example], negatives: np.ndarray | None) -> dict:
-    """Choose the unknown threshold; return what it achieves on the data it saw.
+def reference_refs(examples: Sequence[Example], per_class: int = REFERENCES_PER_CLASS) -> list[str]:
+    """Which pictures' keypoints a head wants: per class, up to `per_class`, spread evenly."""
+    by_label: dict[int, list[Example]] = defaultdict(list)
+    for ex in examples:
+        if not ex.augmented:
+            by_label[ex.label].append(ex)
+    refs = []
+    for label in sorted(by_label):
+        pictures = sorted(by_label[label], key=lambda ex: (ex.group, ex.order))
+        step = len(pictures) / min(per_class, len(pictures))
+        refs += [pictures[int(i * step)].ref for i in range(min(per_class, len(pictures)))]
+    return refs
 
-    Knowns are judged by their visitor-like views when there are some: held-out
-    frames are near-copies of training frames and would set the bar too high.
-    With negatives: the middle of the range of thresholds that best separates
-    knowns recognised right from negatives, but never refusing more than 10% of
-    the knowns' views. Without: a threshold that keeps 98% of the knowns' views,
-    which are easier than real visitors' photos (measured in benchmarks/recognizer.py).
+
+@dataclass(frozen=True)
+class Scored:
+    """A calibration photo scored by a head: as a known work, and as if its work were not in the album."""
+
+    label: int
+    ref: str
+    condition: str
+    best: int
+    best_global: int  # the best class of the global stage alone
+    known: float  # deciding score of the best class, its own work in the gallery
+    unknown: float  # the same with its work left out: what a work outside the album scores
+    known_global: float
+    unknown_global: float
+
+
+def score_probes(head: Head, probes: Sequence[tuple[Example, Probe]]) -> list[Scored]:
+    """Each probe against `head` (trained without the probe's picture) with and without its own work."""
+    out = []
+    refs = head.references
+    for ex, probe in probes:
+        sim = head.similarity(probe.embedding[None])[0]
+        out_sim = sim.copy()
+        out_sim[ex.label] = -np.inf  # the work left out: only the others remain
+        fused, out_fused = sim, out_sim
+        if refs is not None:
+            counted: dict[int, int] = {}  # the two scorings share most of their matches
+            fused = head.verified(probe.embedding, sim, probe.keypoints, counted=counted)
+            out_fused = head.verified(
+                probe.embedding, out_sim, probe.keypoints, exclude=refs.labels == ex.label, counted=counted
+            )
+        best = int(np.argmax(fused))
+        out.append(Scored(ex.label, ex.ref, probe.condition, best, int(np.argmax(sim)), float(fused[best]),
+                          float(out_fused.max()), float(sim.max()), float(out_sim.max())))  # fmt: skip
+    return out
+
+
+def equal_error_threshold(positives: np.ndarray, negatives: np.ndarray) -> float:
+    """A threshold where the share of positives refused equals the share of negatives accepted.
+
+    Every threshold between two neighbouring scores behaves alike; of the range that errs
+    least, the middle is taken, not its edge: photos of the gallery are a little harder than
+    the calibration photos, and a threshold at the lowest known's score would refuse them.
     """
-    pool = [ex for ex in known if ex.augmented] or list(known)
-    x = np.stack([ex.embedding for ex in pool])
-    y = np.array([ex.label for ex in pool])
-    best, _, _ = head.predict(x)
-    _, sim = head.scores(x)
-    positives = sim[np.arange(len(best)), best][best == y]
-    if negatives is None or len(negatives) == 0 or len(positives) == 0:
-        head.threshold = float(np.percentile(positives, KEEP_PERCENTILE)) if len(positives) else 0.0
-        return {
-            "threshold": head.threshold,
-            "negatives": 0,
-            "basis": "keeps 90% of visitor-like views of knowns",
-        }
-    neg = head.scores(negatives)[1].max(axis=1)
-    grid = np.linspace(min(positives.min(), neg.min()), max(positives.max(), neg.max()), 2001)
-    accept = (positives[None, :] >= grid[:, None]).mean(axis=1)
-    refuse = (neg[None, :] < grid[:, None]).mean(axis=1)
-    score = accept + refuse
-    best = np.flatnonzero(score == score.max())
-    breaks = np.flatnonzero(np.diff(best) > 1)
-    first_range = best[: breaks[0] + 1] if len(breaks) else best
-    i = int(first_range[len(first_range) // 2])  # the middle of the best range, not its edge
-    cap = np.percentile(positives, MAX_REFUSED_PERCENTILE)
-    i = min(i, int(np.searchsorted(grid, cap, side="right")) - 1)
-    head.threshold = float(grid[i])
+    grid = np.unique(np.concatenate([positives, negatives]))
+    refused = (positives[None, :] < grid[:, None]).mean(axis=1)
+    accepted = (negatives[None, :] >= grid[:, None]).mean(axis=1)
+    error = np.maximum(refused, accepted)
+    best = np.flatnonzero(error == error.min())
+    last = best[0] + int(np.argmax(np.diff(np.append(best, best[-1] + 2)) > 1))  # end of the first run
+    low = grid[best[0] - 1] if best[0] > 0 else grid[best[0]]
+    return float((low + grid[last]) / 2)
+
+
+UNKNOWNS_REFUSED = 0.975  # the operating point: of the calibration's unknowns, refuse at least this share
+
+
+def operating_threshold(positives: np.ndarray, negatives: np.ndarray) -> float:
+    """The lowest threshold that refuses UNKNOWNS_REFUSED of `negatives`, but never above the
+    balanced (equal error) one: where knowns and unknowns overlap badly, both err alike.
+
+    Refusing a work in front of the visitor costs more the lower the threshold can go, so of
+    the thresholds that meet the unknown target, the lowest is taken.
+    """
+    balanced = equal_error_threshold(positives, negatives)
+    ordered = np.sort(negatives)
+    index = min(len(ordered) - 1, int(np.ceil(UNKNOWNS_REFUSED * len(ordered))) - 1)
+    # Just above the negative at the target's rank: it and all below it are refused.
+    return float(min(balanced, np.nextafter(ordered[index], np.inf)))
+
+
+def calibrate(head: Head, scored: Sequence[Scored], negatives: np.ndarray | None = None) -> dict:
+    """Set both thresholds from calibration photos of works left out; return what they achieve.
+
+    Positives are the photos scored with their work in the album, negatives the same photos with
+    their work left out (the nearest thing to a work of the same artist that is not in the
+    album), plus `negatives`: embeddings of pictures of other things [M, D] (global stage only:
+    they bring no keypoint bonus). Each threshold is `operating_threshold` of its stage.
+    """
+    if not scored:
+        return {"threshold": head.threshold, "global_threshold": head.global_threshold, "negatives": 0,
+                "basis": "no calibration photos: too little to judge"}  # fmt: skip
+    others = (
+        head.similarity(negatives).max(axis=1) if negatives is not None and len(negatives) else np.zeros(0)
+    )
+    spread = {}
+    for stage, known_of, unknown_of in (
+        ("threshold", lambda s: s.known, lambda s: s.unknown),
+        ("global_threshold", lambda s: s.known_global, lambda s: s.unknown_global),
+    ):
+        positives = np.array([known_of(s) for s in scored])
+        unknowns = np.concatenate([[unknown_of(s) for s in scored], others])
+        setattr(head, stage, operating_threshold(positives, unknowns))
+        quantiles = (0.05, 0.25, 0.5, 0.75, 0.95)
+        spread[stage] = {"knowns": np.quantile(positives, quantiles).round(4).tolist(),
+                         "unknowns": np.quantile(unknowns, quantiles).round(4).tolist()}  # fmt: skip
     return {
         "threshold": head.threshold,
-        "negatives": len(neg),
-        "basis": "middle of the best balance of knowns kept and negatives refused",
-        "knowns_kept": float(accept[i]),
-        "negatives_refused": float(refuse[i]),
+        "global_threshold": head.global_threshold,
+        "negatives": len(others),
+        "basis": f"works left out: {UNKNOWNS_REFUSED:.1%} of them refused (or as many knowns as unknowns)",
+        "score_quantiles": spread,  # 5/25/50/75/95% of each stage's scores, knowns and unknowns
     }
 
 
-def evaluate(head: Head, val: Sequence[Example]) -> dict:
-    """Accuracy, per-class precision and recall, confusion matrix and the misses."""
-    if not val:
+def evaluate(head: Head, scored: Sequence[Scored], negatives: np.ndarray | None = None) -> dict:
+    """What the thresholds give on the calibration photos: top-1, refusals, per class and condition."""
+    if not scored:
         return {"accuracy": None, "validated": 0}
-    x = np.stack([ex.embedding for ex in val])
-    y = np.array([ex.label for ex in val])
-    best, prob, unknown = head.predict(x)
+    y = np.array([s.label for s in scored])
+    best = np.array([s.best for s in scored])
+    refused = np.array([s.known < head.threshold for s in scored])
+    outside = np.array([s.unknown < head.threshold for s in scored])
+    others = (
+        head.similarity(negatives).max(axis=1) if negatives is not None and len(negatives) else np.zeros(0)
+    )
     n = len(head.classes)
     confusion = np.zeros((n, n), int)
     np.add.at(confusion, (y, best), 1)
-    per_class = {}
-    for i, name in enumerate(head.classes):
+    return {
+        "accuracy": float((best == y).mean()),
+        "known_refused": float(refused.mean()),
+        "unknown_refused": float(np.concatenate([outside, others < head.global_threshold]).mean()),
+        "answered_right": float(((best == y) & ~refused).mean()),
+        "global_stage": {
+            "accuracy": float(np.mean([s.best_global == s.label for s in scored])),
+            "known_refused": float(np.mean([s.known_global < head.global_threshold for s in scored])),
+            "unknown_refused": float(np.mean([s.unknown_global < head.global_threshold for s in scored])),
+        },
+        "validated": len(scored),
+        "per_class": _per_class(head.classes, confusion),
+        "per_condition": _per_condition(scored, best == y, refused),
+        "confusion": confusion.tolist(),
+        "misclassified": [_miss(head, s) for s in scored if s.best != s.label],
+    }
+
+
+def _miss(head: Head, s: Scored) -> dict:
+    return {"ref": s.ref, "condition": s.condition, "label": head.classes[s.label],
+            "predicted": head.classes[s.best], "score": round(s.known, 4)}  # fmt: skip
+
+
+def _per_class(classes: Sequence[str], confusion: np.ndarray) -> dict:
+    out = {}
+    for i, name in enumerate(classes):
         predicted, actual = confusion[:, i].sum(), confusion[i].sum()
-        per_class[name] = {
+        out[name] = {
             "precision": float(confusion[i, i] / predicted) if predicted else None,
             "recall": float(confusion[i, i] / actual) if actual else None,
             "support": int(actual),
         }
-    misses = [
-        {"ref": ex.ref, "augmented": ex.augmented, "label": head.classes[ex.label],
-         "predicted": head.classes[b], "score": round(float(p), 4)}
-        for ex, b, p in zip(val, best, prob, strict=True) if b != ex.label
-    ]  # fmt: skip
-    return {
-        "accuracy": float((best == y).mean()),
-        "known_refused": float(unknown.mean()),
-        "validated": len(val),
-        "per_class": per_class,
-        "confusion": confusion.tolist(),
-        "misclassified": misses,
-    }
+    return out
+
+
+def _per_condition(scored: Sequence[Scored], right: np.ndarray, refused: np.ndarray) -> dict:
+    out = {}
+    for condition in sorted({s.condition for s in scored}):
+        rows = np.array([s.condition == condition for s in scored])
+        out[condition] = {"photos": int(rows.sum()), "top1": float(right[rows].mean()),
+                          "known_refused": float(refused[rows].mean())}  # fmt: skip
+    return out

@@ -6,22 +6,25 @@ optional `info.json` per class: {"title": ..., "description": ..., "url": ...}.
 
 from __future__ import annotations
 
+import io
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 from PIL import Image
 
 from museion.vision import head as heads
-from museion.vision.augment import visitor_views
+from museion.vision import keypoints as kp
+from museion.vision.augment import phone_photo, visitor_views
 from museion.vision.bundle import Bundle, build_graph, preprocess_description, recognizer_input, write_bundle
 from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog, ModelSpec
 from museion.vision.embed import embed
 from museion.vision.errors import ImageError, VideoError
-from museion.vision.images import load_image
+from museion.vision.images import ImageSource, load_image, open_photo
 from museion.vision.video import extract_frames
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
@@ -38,22 +41,40 @@ class ClassInfo:
 
 @dataclass
 class Item:
-    """One picture of a class: a photo, or a frame of a video."""
+    """One picture of a class: a photo, or a frame of a video.
+
+    Kept as a JPEG (quality 90, as the web path stores video frames), decoded when used: forty
+    works of sixteen 720p frames held decoded took 1.8 GB.
+    """
 
     label: int
-    image: Image.Image
+    data: bytes
     group: str
     order: float = 0.0
     ref: str = ""
 
+    @classmethod
+    def of(cls, label: int, image: Image.Image, group: str, order: float = 0.0, ref: str = "") -> Item:
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "JPEG", quality=90)
+        return cls(label, buffer.getvalue(), group, order, ref)
+
+    @property
+    def image(self) -> Image.Image:
+        return Image.open(io.BytesIO(self.data)).convert("RGB")
+
 
 @dataclass
 class TrainOptions:
+    """Everything that decides a training run: the CLI and the web path use the same defaults."""
+
     backbone: str = DEFAULT_CLASSIFIER
     fps: float = 2.0
     views: int = 4  # visitor-like views per picture, for training
     val_fraction: float = 0.25
     seed: int = 0
+    max_negatives: int = 300  # pictures of other things, for calibrating "unknown"
+    checked_pictures: int = 50  # pictures the exported bundle is checked on
 
 
 @dataclass
@@ -90,77 +111,278 @@ def _class_info(folder: Path) -> ClassInfo:
 def _items_of(path: Path, label: int, fps: float) -> Iterator[Item]:
     if path.suffix.lower() in VIDEO_SUFFIXES:
         for frame in extract_frames(path, fps):
-            yield Item(label, frame.image, str(path), frame.time, f"{path}@{frame.time:.2f}")
+            yield Item.of(label, frame.image, str(path), frame.time, f"{path}@{frame.time:.2f}")
     else:
-        yield Item(label, load_image(path), str(path), 0.0, str(path))
+        yield Item.of(label, load_image(path), str(path), 0.0, str(path))
+
+
+def picture_vectors(
+    image: Image.Image, backbone: ModelSpec, views: int, seed: int, own: np.ndarray | None = None
+) -> np.ndarray:
+    """The picture's embedding followed by those of `views` visitor-like views of it, [1 + views, D].
+
+    `seed` makes the views: pass a number that stays the picture's own (its position,
+    its database id), so that a cached result is the one a new run would compute.
+    `own`: the picture's embedding, when the caller already has it.
+    """
+    spec = recognizer_input(backbone)
+    others = visitor_views(image, views, seed) if views > 0 else []
+    if own is None:  # one batch for the picture and its views
+        return embed([image, *others], backbone, input=spec)
+    return np.concatenate([own[None], embed(others, backbone, input=spec)]) if others else own[None]
+
+
+def examples_from(
+    vectors: np.ndarray, label: int, group: str, order: float = 0.0, ref: str = ""
+) -> list[heads.Example]:
+    """A picture's examples from its `picture_vectors`: its own embedding, then its views (augmented)."""
+    return [heads.Example(v, label, group, order, ref, augmented=j > 0) for j, v in enumerate(vectors)]
 
 
 def examples_of(
-    items: Sequence[Item], backbone: ModelSpec, views: int, seed: int, progress: Progress
-) -> list:
-    """Embed each picture and `views` visitor-like views of it."""
-    input_spec = recognizer_input(backbone)
+    items: Sequence[Item], backbone: ModelSpec, options: TrainOptions, progress: Progress
+) -> list[heads.Example]:
+    """Embed each picture and `options.views` visitor-like views of it."""
     out: list[heads.Example] = []
     for i, item in enumerate(items):
-        pictures = [item.image, *visitor_views(item.image, views, seed + i)]
-        vectors = embed(pictures, backbone, input=input_spec)
-        for j, vector in enumerate(vectors):
-            out.append(heads.Example(vector, item.label, item.group, item.order, item.ref, augmented=j > 0))
+        vectors = picture_vectors(item.image, backbone, options.views, options.seed + i)
+        out.extend(examples_from(vectors, item.label, item.group, item.order, item.ref))
         progress(0.1 + 0.7 * (i + 1) / len(items), f"embedding pictures ({i + 1}/{len(items)})")
     return out
 
 
+def negative_vectors(
+    images: Sequence[Image.Image], backbone: ModelSpec, options: TrainOptions
+) -> list[np.ndarray]:
+    """Up to `options.max_negatives` pictures of other things, each with its visitor-like views."""
+    chosen = list(images)[: options.max_negatives]
+    return [
+        picture_vectors(image, backbone, options.views, options.seed + i) for i, image in enumerate(chosen)
+    ]
+
+
+class Pictures(Protocol):
+    """Keypoints and calibration photos of training pictures by ref, made (or read from a cache) on demand.
+
+    The pipeline asks only for the few pictures per class it needs: references for the
+    keypoint check and held-out pictures to make calibration photos of.
+    """
+
+    def keypoints(self, ref: str) -> kp.Keypoints: ...
+
+    def probe(self, ref: str) -> heads.Probe: ...
+
+
+def photo_features(image: ImageSource, backbone: ModelSpec) -> tuple[np.ndarray, kp.Keypoints]:
+    """What the recognizer reads of a visitor's photo: its embedding and its keypoints, from one decode.
+
+    `Bundle.predict` decodes the same way, so the server and `museion predict` agree.
+    """
+    photo = open_photo(image, target_size=kp.decode_size).image
+    (vector,) = embed([photo], backbone, input=recognizer_input(backbone))
+    return vector, kp.extract(photo)
+
+
+def make_probe(image: Image.Image, backbone: ModelSpec, seed: int) -> heads.Probe:
+    """A phone photo of the picture (`augment.phone_photo`), embedded and with its keypoints."""
+    photo, condition = phone_photo(image, seed)
+    (vector,) = embed([photo], backbone, input=recognizer_input(backbone))
+    return heads.Probe(vector, kp.extract(photo), condition)
+
+
+class ItemPictures:
+    """`Pictures` of a dataset read from folders, computed once each."""
+
+    def __init__(self, items: Sequence[Item], backbone: ModelSpec, seed: int) -> None:
+        self.items = {item.ref: (i, item) for i, item in enumerate(items)}
+        self.backbone, self.seed = backbone, seed
+        self._keypoints: dict[str, kp.Keypoints] = {}
+
+    def keypoints(self, ref: str) -> kp.Keypoints:
+        if ref not in self._keypoints:
+            self._keypoints[ref] = kp.extract(self.items[ref][1].image)
+        return self._keypoints[ref]
+
+    def probe(self, ref: str) -> heads.Probe:
+        index, item = self.items[ref]
+        return make_probe(item.image, self.backbone, self.seed + index)
+
+
 def train(dataset: Dataset, options: TrainOptions, negatives: Sequence[Image.Image] = (),
           progress: Progress | None = None) -> tuple[heads.Head, dict]:  # fmt: skip
-    """Split, fit, evaluate and calibrate; returns the head and its metrics."""
-    progress = progress or (lambda fraction, stage: None)
+    """Embed the dataset's pictures, then `fit_head`; returns the head and its metrics."""
+    progress = progress or _quiet
     started = time.perf_counter()
     backbone = Catalog().get(options.backbone)
-    names = [c.name for c in dataset.classes]
-    examples = examples_of(dataset.items, backbone, options.views, options.seed, progress)
-    parts = heads.split(examples, names, options.val_fraction, options.seed)
-    progress(0.85, "training the head")
-    head = heads.fit(parts.train, names, options.seed)
-    neg = embed(negatives, backbone, input=recognizer_input(backbone)) if negatives else None
-    calibration = heads.calibrate(head, parts.val or parts.train, neg)
-    metrics = {
-        **heads.evaluate(head, [ex for ex in parts.val if not ex.augmented]),
-        "visitor_views": heads.evaluate(head, [ex for ex in parts.val if ex.augmented]),
-        "unknown_threshold": head.threshold,
-        "calibration": calibration,
-        "classes": names,
-        "pictures": len(dataset.items),
-        "train_examples": len(parts.train),
-        "split_in_time": parts.by_time,
-        "backbone": backbone.name,
-        "seconds": round(time.perf_counter() - started, 2),
-    }
-    metrics["visitor_views"].pop("misclassified", None)
+    examples = examples_of(dataset.items, backbone, options, progress)
+    neg = negative_vectors(negatives, backbone, options)
+    pictures = ItemPictures(dataset.items, backbone, options.seed)
+    head, metrics = fit_head(examples, [c.name for c in dataset.classes], options, neg, progress, pictures)
+    metrics["seconds"] = round(time.perf_counter() - started, 2)
     return head, metrics
 
 
+def fit_head(
+    examples: Sequence[heads.Example],
+    names: Sequence[str],
+    options: TrainOptions,
+    negatives: Sequence[np.ndarray] = (),
+    progress: Progress | None = None,
+    pictures: Pictures | None = None,
+) -> tuple[heads.Head, dict]:
+    """Split, fit, calibrate on works left out, evaluate, refit on all: the one place a head is trained.
+
+    `examples` are pictures and their visitor-like views (`examples_of`, or a cache of them);
+    `negatives` holds, per picture of other things, its `picture_vectors`; `pictures` gives
+    keypoints and calibration photos (without it the head has no keypoint check, and is
+    calibrated on the held-out pictures' visitor-like views).
+    """
+    progress = progress or _quiet
+    started = time.perf_counter()
+    names = list(names)
+    if len({ex.label for ex in examples}) < 2:
+        raise ValueError("training needs at least two classes with pictures")
+    parts = heads.split(examples, names, options.val_fraction, options.seed)
+    held_out = [ex for ex in parts.val if not ex.augmented]
+    trial = heads.fit(parts.train or examples, names, _keypoints(pictures, parts.train or examples, progress))
+    progress(0.88, "calibrating on works left out")
+    probes = _probes(pictures, held_out or [ex for ex in examples if not ex.augmented], parts.val)
+    scored = heads.score_probes(trial, probes)
+    neg = np.concatenate(negatives) if negatives else None
+    calibration = heads.calibrate(trial, scored, neg)
+    if calibration["negatives"]:
+        calibration["negatives"] = len(negatives)  # pictures, as given, each with its views
+    progress(0.9, "training the recognizer")
+    head = heads.fit(examples, names, _keypoints(pictures, examples, progress))
+    head.threshold, head.global_threshold = trial.threshold, trial.global_threshold
+    metrics = {
+        **heads.evaluate(trial, scored, neg),
+        "unknown_threshold": head.global_threshold,
+        "verified_threshold": head.threshold,
+        "verification": "keypoints" if head.references is not None else None,
+        "calibration": calibration,
+        "warnings": _warnings(scored, names, held_out),
+        "classes": names,
+        "pictures": len({ex.ref for ex in examples if not ex.augmented}),
+        "train_examples": len(parts.train),
+        "split_in_time": parts.by_time,
+        "backbone": options.backbone,
+        "seconds": round(time.perf_counter() - started, 2),
+    }
+    return head, metrics
+
+
+MIN_PHOTOS_PER_CLASS = 3  # fewer calibration photos of a work than this cannot tell how it will do
+
+
+def _keypoints(
+    pictures: Pictures | None, examples: Sequence[heads.Example], progress: Progress
+) -> dict | None:
+    if pictures is None:
+        return None
+    refs = heads.reference_refs(examples)
+    progress(0.86, f"keypoints of {len(refs)} reference pictures")
+    return {ref: pictures.keypoints(ref) for ref in refs}
+
+
+def _probes(
+    pictures: Pictures | None, candidates: Sequence[heads.Example], val: Sequence[heads.Example]
+) -> list[tuple[heads.Example, heads.Probe]]:
+    """Calibration photos: phone photos of held-out pictures, or (without `pictures`) their views."""
+    if pictures is None:
+        return [(ex, heads.Probe(ex.embedding, kp.Keypoints(np.zeros((0, 2), np.float32),
+                np.zeros((0, 128), np.uint8)), "visitor view")) for ex in val if ex.augmented]  # fmt: skip
+    refs = heads.reference_refs(candidates, CALIBRATION_PHOTOS_PER_CLASS)
+    own = {ex.ref: ex for ex in candidates}
+    return [(own[ref], pictures.probe(ref)) for ref in refs]
+
+
+CALIBRATION_PHOTOS_PER_CLASS = 6
+
+
+def _warnings(
+    scored: Sequence[heads.Scored], names: Sequence[str], held_out: Sequence[heads.Example]
+) -> list[str]:
+    warnings = []
+    if not held_out:
+        warnings.append(
+            "no picture could be held out: the figures come from the training pictures themselves"
+        )
+    counts = {name: 0 for name in names}
+    for s in scored:
+        counts[names[s.label]] += 1
+    thin = [name for name, n in counts.items() if n < MIN_PHOTOS_PER_CLASS]
+    if thin:
+        warnings.append(
+            f"too little to judge {', '.join(thin)}: under {MIN_PHOTOS_PER_CLASS} held-out pictures each; "
+            "add another clip or photos from other angles"
+        )
+    return warnings
+
+
+def _quiet(fraction: float, stage: str) -> None:
+    """Progress nobody watches."""
+
+
 def export(path: Path, head: heads.Head, dataset: Dataset, metrics: dict, backbone: str) -> dict:
-    """Write the bundle, then check it with plain onnxruntime against the head's own answers."""
-    spec = Catalog().get(backbone)
+    """`export_bundle` for a dataset read from folders."""
     labels = [asdict(c) for c in dataset.classes]
-    write_bundle(
-        path, build_graph(spec, head), labels, preprocess_description(recognizer_input(spec)), metrics
-    )
-    check = verify(
-        path, head, [item.image for item in dataset.items[:: max(1, len(dataset.items) // 50)]], spec
-    )
+    items = dataset.items[:: max(1, len(dataset.items) // TrainOptions.checked_pictures)]
+    return export_bundle(path, head, labels, metrics, backbone, [item.image for item in items])
+
+
+def export_bundle(
+    path: Path,
+    head: heads.Head,
+    labels: list[dict],
+    metrics: dict,
+    backbone: str,
+    pictures: Sequence[Image.Image],
+    checked: int = TrainOptions.checked_pictures,
+) -> dict:
+    """Write the bundle, check it with plain onnxruntime against the head's own answers on
+    up to `checked` of `pictures`, and write it again with the check in its metrics.
+
+    `metrics["export_check"]` holds the check afterwards, for the caller to store.
+    """
+    spec = Catalog().get(backbone)
+    graph, preprocess = build_graph(spec, head), preprocess_description(recognizer_input(spec))
+    write_bundle(path, graph, labels, preprocess, metrics, head)
+    sample = list(pictures)[:: max(1, len(pictures) // max(1, checked))][:checked]
+    check = verify(path, head, sample, spec)
     metrics["export_check"] = check
-    write_bundle(
-        path, build_graph(spec, head), labels, preprocess_description(recognizer_input(spec)), metrics
-    )
+    write_bundle(path, graph, labels, preprocess, metrics, head)
     return check
 
 
+VERIFIED_CHECKS = 10  # of the checked pictures, those also run through the keypoint stage (SIFT each)
+
+
 def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone: ModelSpec) -> dict:
-    """Do the bundle and the server's path (backbone session + numpy head) agree?"""
+    """Do the bundle and the server's path agree, stage by stage?
+
+    model.onnx against the server's global stage (backbone session + numpy head), label and
+    unknown verdict; and `Bundle.predict` with its keypoint check against the server's.
+    """
+    if not images:
+        return {"checked": 0, "agree": 0, "ok": False}
     bundle = Bundle.load(path)
-    ours = head.predict(embed(images, backbone, input=recognizer_input(backbone)))[0]
-    theirs = [int(np.argmax(p)) for p in bundle.session.run(
-        ["probabilities"], {"image": np.stack([bundle.pixels(i) for i in images])})[0]]  # fmt: skip
-    agree = int(sum(int(a) == b for a, b in zip(ours, theirs, strict=True)))
-    return {"checked": len(images), "agree": agree, "ok": agree == len(images)}
+    embeddings = embed(images, backbone, input=recognizer_input(backbone))
+    ours, _, our_unknown = head.predict(embeddings)
+    (sims,) = bundle.session.run(["similarity"], {"image": np.stack([bundle.pixels(i) for i in images])})
+    theirs = sims.argmax(axis=1)
+    their_unknown = sims[np.arange(len(theirs)), theirs] < bundle.threshold
+    agree = int(((ours == theirs) & (our_unknown == their_unknown)).sum())
+    check = {"checked": len(images), "agree": agree, "ok": agree == len(images)}
+    if head.references is not None and bundle.head is not None:
+        # The keypoint stage: model.onnx's embedding and similarity with the bundle's head.npz,
+        # against the server's embedding and head, on the same keypoints.
+        sample = list(images)[:VERIFIED_CHECKS]
+        keys = [kp.extract(i) for i in sample]
+        best, _, unknown = head.predict(embeddings[: len(sample)], keys)
+        (embs,) = bundle.session.run(["embedding"], {"image": np.stack([bundle.pixels(i) for i in sample])})
+        theirs, _, their_unknown = bundle.head.predict(embs, keys)
+        same = int(((best == theirs) & (unknown == their_unknown)).sum())
+        check.update(verified_checked=len(sample), verified_agree=same)
+        check["ok"] = check["ok"] and same == len(sample)
+    return check

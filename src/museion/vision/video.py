@@ -17,6 +17,9 @@ from museion.vision.errors import VideoError
 VideoSource = str | os.PathLike[str] | bytes | BinaryIO
 MAX_FRAMES = 600  # 5 minutes at 2 fps: more is not a clip of one object
 MAX_SIDE = 960  # frames are stored for training; 224-px models need no more
+# The frame rates a person may choose (albums, `museion train --fps`): below, a clip gives
+# hardly a frame; above, neighbouring frames are the same picture.
+FPS_MIN, FPS_MAX = 0.1, 30.0
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,18 @@ from museion import __version__
 from museion.accounts.api import router as auth_router
 from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
+from museion.errors import DomainError
 from museion.recognition.api import router as recognition_router
 from museion.vision.catalog import Catalog
-from museion.web.errors import ApiError, error_response, unavailable_response, unavailable_service
+from museion.vision.errors import VisionError
+from museion.web.errors import (
+    ApiError,
+    error_response,
+    refusal_response,
+    unavailable_response,
+    unavailable_service,
+)
+from museion.web.parsing import TextParser
 from museion.web.schemas import HealthOut
 
 log = logging.getLogger("museion.web")
@@ -27,6 +36,7 @@ api = NinjaAPI(
     description="Image classification and object detection. Authenticate with a session or "
     "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
     urls_namespace="api",
+    parser=TextParser(),
 )
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
@@ -42,6 +52,16 @@ def health(request: HttpRequest) -> HealthOut:
 @api.exception_handler(ApiError)
 def on_api_error(request: HttpRequest, exc: ApiError) -> HttpResponse:
     return error_response(exc.status, exc.code, exc.message, exc.headers)
+
+
+@api.exception_handler(DomainError)
+def on_refusal(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return refusal_response(exc)
+
+
+@api.exception_handler(VisionError)
+def on_vision_error(request: HttpRequest, exc: VisionError) -> HttpResponse:
+    return refusal_response(exc)
 
 
 @api.exception_handler(ValidationError)
@@ -61,6 +81,8 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if isinstance(exc.__cause__, ApiError):  # ninja wraps what its body parser raises (TextParser)
+        return on_api_error(request, exc.__cause__)
     return error_response(exc.status_code, "error", str(exc))
 
 

@@ -1,8 +1,71 @@
-"""The one error shape of the API: `{"error": {"code": ..., "message": ...}}`."""
+"""The one error shape of the API: `{"error": {"code": ..., "message": ...}}`, and the one table
+that turns a refusal's code (`museion.errors.DomainError`, `museion.vision.VisionError`) into a status.
+"""
 
 from __future__ import annotations
 
 from django.http import JsonResponse
+
+from museion.errors import DomainError
+from museion.vision.errors import VisionError
+
+# The HTTP status of each refusal's code; any other code is a 400 (the request cannot be done as sent).
+STATUS = {
+    "not_found": 404,
+    "forbidden": 403,
+    # in conflict with the state of things: try again once it changed
+    "name_taken": 409,
+    "already_training": 409,
+    "job_finished": 409,
+    "no_model": 409,
+    # an invitation link that was used, withdrawn or mistyped, or is too old
+    "invalid_invitation": 404,
+    "invitation_expired": 410,
+    # too large: past a limit of the server or the workspace
+    "too_large": 413,
+    "quota_exceeded": 413,
+    "image_too_large": 413,
+    "zip_too_large": 413,
+    "video_too_long": 413,
+    # too much heavy work in flight for the user or the workspace (albums.heavy): later, with Retry-After
+    "too_busy": 429,
+    # not a kind of file Museion takes
+    "not_an_image": 415,
+    "unsupported_format": 415,
+    "unsupported_media": 415,
+    "bad_video": 415,
+    # a model that is known but cannot be run here just now
+    "model_error": 503,
+    "model_unavailable": 503,
+    "invalid_model": 503,
+}
+# Named for the tests and the README: these are 400 on purpose.
+BAD_REQUEST = (
+    "empty_file",
+    "empty_image",
+    "corrupt_image",
+    "bad_image",
+    "bad_zip",
+    "not_enough_classes",
+    "unknown_model",
+    "wrong_task",
+    "invalid_email",
+    "invalid_password",
+    "invalid_old_password",
+    "invalid_new_password",
+    "workspace_rule",
+)
+
+
+def status_for(code: str) -> int:
+    return STATUS.get(code, 400)
+
+
+def refusal_response(exc: DomainError | VisionError) -> JsonResponse:
+    # A refusal that passes with time (`too_busy`) says when to try again.
+    retry_after = getattr(exc, "retry_after", None)
+    headers = {"Retry-After": str(retry_after)} if retry_after else None
+    return error_response(status_for(exc.code), exc.code, exc.message, headers)
 
 
 class ApiError(Exception):

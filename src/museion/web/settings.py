@@ -178,6 +178,30 @@ HISTORY_PAGE_SIZE = 20
 WORKSPACE_QUOTA_MB = env_int("MUSEION_WORKSPACE_QUOTA_MB", 0, minimum=0)
 RETENTION_DAYS = env_int("MUSEION_RETENTION_DAYS", 0, minimum=0)
 
+# Heavy work in flight (albums.heavy): zip imports at once, video jobs queued or running; 0: no limit.
+MAX_ZIPS_PER_USER = env_int("MUSEION_MAX_ZIPS_PER_USER", 1, minimum=0)
+MAX_ZIPS_PER_WORKSPACE = env_int("MUSEION_MAX_ZIPS_PER_WORKSPACE", 2, minimum=0)
+MAX_VIDEO_JOBS_PER_USER = env_int("MUSEION_MAX_VIDEO_JOBS_PER_USER", 4, minimum=0)
+MAX_VIDEO_JOBS_PER_WORKSPACE = env_int("MUSEION_MAX_VIDEO_JOBS_PER_WORKSPACE", 8, minimum=0)
+
+# Mail (workspace invitations): printed on the server's console unless an SMTP server is named.
+INVITATION_DAYS = env_int("MUSEION_INVITATION_DAYS", 7)
+DEFAULT_FROM_EMAIL = env_str("MUSEION_EMAIL_FROM", "museion@localhost")
+EMAIL_HOST = env_str("MUSEION_SMTP_HOST", "")
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_PORT = env_int("MUSEION_SMTP_PORT", 587)
+EMAIL_HOST_USER = env_str("MUSEION_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("MUSEION_SMTP_PASSWORD", "")
+EMAIL_USE_SSL = env_bool("MUSEION_SMTP_SSL", False)  # TLS from the start (port 465)
+EMAIL_USE_TLS = env_bool("MUSEION_SMTP_STARTTLS", not EMAIL_USE_SSL)  # STARTTLS (port 587)
+if EMAIL_USE_SSL and EMAIL_USE_TLS:
+    raise ConfigError("MUSEION_SMTP_SSL and MUSEION_SMTP_STARTTLS cannot both be on")
+EMAIL_TIMEOUT = 10  # a stuck mail server must not hold a request thread
+
 # Addresses of reverse proxies (nginx) whose X-Forwarded-For names the real client.
 TRUSTED_PROXIES = set(env_list("MUSEION_TRUSTED_PROXIES", []))
 

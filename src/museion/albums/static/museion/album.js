@@ -11,7 +11,7 @@
   const FINAL = ["succeeded", "failed", "cancelled"];
   const STATUS = { queued: "Queued", running: "Running", succeeded: "Done", failed: "Failed", cancelled: "Cancelled" };
 
-  const $ = (id) => document.getElementById(id);
+  const { $, make, sentence, csrfToken } = window.Museion;
   const root = $("album");
   if (!root) return;
   const API = root.dataset.api;
@@ -21,31 +21,12 @@
 
   // ---- helpers ---------------------------------------------------------------
 
-  function make(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
-
-  function sentence(text) {
-    const s = String(text).trim();
-    return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
-  }
-
   function percent(x) {
     return x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%";
   }
 
   function plural(n, word) {
     return n + " " + word + (n === 1 ? "" : "s");
-  }
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    const input = root.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
   }
 
   // A call to the JSON API: resolves with { ok, status, data }; rejects when the server is unreachable.
@@ -262,6 +243,15 @@
     });
   }
 
+  // The server is busy with this user's (or workspace's) earlier zips or videos: wait as it says, send again.
+  function later(task, xhr) {
+    const seconds = Math.min(60, Math.max(1, parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5));
+    task.retries = (task.retries || 0) + 1;
+    setBar(task.bar, 0);
+    task.status.textContent = "Waiting: " + reasonOf(xhr) + " (trying again in " + seconds + " s)";
+    return new Promise((resolve) => setTimeout(() => resolve(upload(task)), seconds * 1000));
+  }
+
   function reasonOf(xhr) {
     const error = xhr.response && xhr.response.error;
     if (error && error.message) return error.message;
@@ -272,6 +262,7 @@
 
   function received(task, xhr) {
     const data = xhr.response;
+    if (xhr.status === 429 && (task.retries || 0) < 40) return later(task, xhr);
     if (xhr.status !== 202 || !data) return refuse(task, reasonOf(xhr));
     setBar(task.bar, 1);
     task.bar.classList.add("finished");

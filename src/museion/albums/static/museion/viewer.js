@@ -14,7 +14,7 @@
   const UNKNOWN_AFTER = 2; // answers in a row before a shown card gives way to the hint
   const POINT = "Point the camera at a work.";
 
-  const $ = (id) => document.getElementById(id);
+  const { $, sentence } = window.Museion;
   const root = $("viewer");
   if (!root) return;
 
@@ -67,11 +67,6 @@
   }
 
   // ---- talking to the server -------------------------------------------------
-
-  function sentence(text) {
-    const s = String(text).trim();
-    return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
-  }
 
   // POST one picture; resolves with the answer, or null after saying what went wrong.
   async function send(blob, live) {

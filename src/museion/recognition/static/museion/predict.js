@@ -12,7 +12,7 @@
   // Dark enough for white label text on top.
   const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#e6550d", "#8c564b", "#e377c2", "#17becf", "#7f7f00", "#393b79"];
 
-  const $ = (id) => document.getElementById(id);
+  const { $, make, sentence, csrfToken } = window.Museion;
   const form = $("predict-form");
   if (!form) return;
 
@@ -40,12 +40,6 @@
 
   function clearMessage() {
     el.message.textContent = "";
-  }
-
-  // Server messages are lower-case phrases ("the file is not an image; ..."): make a sentence.
-  function sentence(text) {
-    const s = String(text).trim();
-    return s.charAt(0).toUpperCase() + s.slice(1) + (/[.!?]$/.test(s) ? "" : ".");
   }
 
   // ---- preparing the photo --------------------------------------------------
@@ -108,13 +102,6 @@
   }
 
   // ---- uploading -------------------------------------------------------------
-
-  function csrfToken() {
-    const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    if (match) return decodeURIComponent(match[1]);
-    const input = form.querySelector("input[name=csrfmiddlewaretoken]");
-    return input ? input.value : "";
-  }
 
   // A readable message for a failed answer: the API's own when it sent one.
   function errorText(xhr) {
@@ -200,13 +187,6 @@
   }
 
   // ---- showing answers -------------------------------------------------------
-
-  function make(tag, className, text) {
-    const node = document.createElement(tag);
-    if (className) node.className = className;
-    if (text !== undefined) node.textContent = text;
-    return node;
-  }
 
   function percent(score) {
     return score < 0.0005 ? "<0.1%" : (score * 100).toFixed(1) + "%";

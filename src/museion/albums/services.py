@@ -1,0 +1,158 @@
+"""Every change to an album, in one place: the pages, the API, the tasks and the CLI call these.
+
+Callers check access first (`museion.albums.access`: who may see or change the
+album); a service refuses what the album's state forbids with a
+`museion.errors.DomainError` whose `code` is stable. Services know nothing of
+HTTP: the API answers a code with `museion.web.errors.status_for`, the pages
+with `museion.web.pages`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.db import IntegrityError, transaction
+from kombu.exceptions import OperationalError as BrokerError
+
+from museion.accounts.access import require
+from museion.accounts.models import Role, User, Workspace
+from museion.accounts.workspaces import personal_workspace
+from museion.albums import jobs, media, tasks
+from museion.albums.models import FPS_DEFAULT, Album, AlbumClass, Job, MediaItem, ModelVersion
+from museion.albums.recognize import recognize
+from museion.errors import DomainError, NotFound
+
+ALBUM_FIELDS = ("name", "description", "fps", "published")
+CLASS_FIELDS = ("name", "title", "description", "url")
+
+
+# ---- albums ----------------------------------------------------------------------------
+
+
+def create_album(
+    user: User, workspace: Workspace | int | None, name: str, description: str = "", fps: float = FPS_DEFAULT
+) -> Album:
+    """A new album in `workspace` (default: the user's personal one), which needs the editor role there."""
+    if workspace is None:
+        workspace = personal_workspace(user)
+    elif isinstance(workspace, int):
+        found = Workspace.objects.filter(pk=workspace).first()
+        if found is None:
+            raise NotFound("no such workspace")
+        workspace = found
+    require(workspace, user, Role.EDITOR, "creating albums")
+    return Album.objects.create(workspace=workspace, name=name.strip(), description=description, fps=fps)
+
+
+def update_album(album: Album, changes: Mapping[str, object]) -> Album:
+    """Its name, description, fps or whether the visitor viewer is public; None leaves a field as it is."""
+    _assign(album, changes, ALBUM_FIELDS)
+    album.save()
+    return album
+
+
+def delete_album(album: Album) -> None:
+    """The album with everything in it, its files in storage included."""
+    media.delete_album(album)
+
+
+def _assign(target: Album | AlbumClass, changes: Mapping[str, object], fields: tuple[str, ...]) -> None:
+    """Copy the given fields; names are stored without surrounding spaces."""
+    for field in fields:
+        value = changes.get(field)
+        if value is not None:
+            setattr(target, field, value.strip() if field == "name" and isinstance(value, str) else value)
+
+
+# ---- classes ---------------------------------------------------------------------------
+
+
+def create_class(album: Album, changes: Mapping[str, object]) -> AlbumClass:
+    found = AlbumClass(album=album)
+    _assign(found, changes, CLASS_FIELDS)
+    return _save_class(found)
+
+
+def update_class(album_class: AlbumClass, changes: Mapping[str, object]) -> AlbumClass:
+    _assign(album_class, changes, CLASS_FIELDS)
+    return _save_class(album_class)
+
+
+def _save_class(album_class: AlbumClass) -> AlbumClass:
+    try:
+        with transaction.atomic():
+            album_class.save()
+    except IntegrityError:
+        raise DomainError("name_taken", f"the album already has a class named “{album_class.name}”") from None
+    return album_class
+
+
+def delete_class(album_class: AlbumClass) -> None:
+    """The class, its pictures, videos and cover, their files in storage included."""
+    media.delete_class(album_class)
+
+
+# ---- media -----------------------------------------------------------------------------
+
+
+def add_media(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> media.Added:
+    """A photo, a zip of photos or a video (sent by `by`, whose heavy work in flight is limited: a
+    `heavy.Busy`); a video's frames come from a job queued here."""
+    added = media.add_upload(album_class, name, data, by)
+    if added.job is not None:
+        try:
+            tasks.enqueue(added.job.pk, added.job.kind)
+        except BrokerError:
+            media.discard_video(added.job)  # refused whole: no video waits for frames that never come
+            raise
+    return added
+
+
+def delete_media(item: MediaItem) -> None:
+    media.delete_item(item)
+
+
+def move_media(item: MediaItem, to_class: AlbumClass) -> MediaItem:
+    """Into another class of the same album (a class of another album is not there to be found)."""
+    if to_class.album_id != item.album_class.album_id:
+        raise NotFound()
+    item.album_class = to_class
+    item.save(update_fields=["album_class"])
+    return item
+
+
+# ---- training and versions -------------------------------------------------------------
+
+
+def start_training(album: Album) -> Job:
+    if album.classes.filter(media__isnull=False).distinct().count() < 2:
+        raise DomainError("not_enough_classes", "add pictures to at least two classes before training")
+    if album.jobs.filter(kind=Job.Kind.TRAIN, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
+        raise DomainError("already_training", "this album is already training; wait or cancel that job")
+    job = Job.objects.create(album=album, kind=Job.Kind.TRAIN, stage="queued")
+    tasks.enqueue(job.pk, job.kind)
+    return job
+
+
+def cancel_job(job: Job) -> Job:
+    if not jobs.cancel(job):
+        raise DomainError("job_finished", f"the job has already {job.status}")
+    return job
+
+
+def publish_version(album: Album, number: int) -> ModelVersion:
+    """Make version `number` the one that answers predictions and visitors."""
+    version = album.versions.filter(number=number).first()
+    if version is None:
+        raise NotFound()
+    album.publish(version)
+    version.album = album
+    return version
+
+
+def predict(album: Album, data: bytes) -> dict:
+    """The published version's answer for a photo (image errors are `museion.vision` ones)."""
+    version = album.published_version
+    if version is None:
+        raise DomainError("no_model", "this album has no trained model yet")
+    return recognize(version, data)
