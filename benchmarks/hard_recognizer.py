@@ -6,14 +6,13 @@ For each collection (a folder written by hardset.py) it
    child process: wall and CPU seconds and the peak RSS of that process (os.wait4), from the
    start of the CLI to the verified bundle;
 2. scores every visitor's photo twice: with the bundle, as `museion predict --bundle` does
-   (`Bundle.load(...).predict`, onnxruntime), and with the server's path (`albums.recognize`:
-   `embed` with `recognizer_input`, then the numpy `Head` whose weights, prototypes and threshold
-   are read back from the bundle), and times each per photo once loaded; plus the cold start of
-   `museion predict --bundle album.zip ONE.jpg` (start, load, one photo);
+   (`Bundle.load(...).predict`, onnxruntime), and with the server's path (`albums.recognize`, with
+   the head the bundle carries: see `server_answer`), and times each per photo once loaded; plus the
+   cold start of `museion predict --bundle album.zip ONE.jpg` (start, load, one photo);
 3. reports top-1 on known works' photos, the share of known works' photos refused as unknown,
    of unknown works' photos refused (works of the left-out artists, and unrelated photos), the
    bundle's agreement with the server (same best class and same known/unknown answer), the AUROC
-   of the server's unknown score (similarity to the best class's prototypes) between known and
+   of the server's unknown score (its deciding score against its threshold) between known and
    unknown photos, the share of wrong answers that name another work of the same artist, and a
    per-condition table.
 
@@ -110,16 +109,54 @@ def server_head(bundle: Path):  # a museion Head, imported late
                 protos, float(metrics["unknown_threshold"]))  # fmt: skip
 
 
-def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
-    """Each visitor photo through the bundle and through the server's path, timed."""
-    from museion.vision.bundle import Bundle, recognizer_input
+def server_answer(bundle_path: Path):  # photo bytes -> (best class, unknown, known score)
+    """The server's path (`albums.recognize`), for the bundle's head.
+
+    Bundles with `head.npz` (the keypoint-verified recognizer) are scored as `recognize` does now
+    (`photo_features`, `Head.scores`, `threshold_for`; the known score is the deciding score minus
+    its threshold); older ones by the numpy head read back from the graph.
+    """
+    from museion.vision.bundle import recognizer_input
     from museion.vision.catalog import Catalog
     from museion.vision.embed import embed
 
+    with zipfile.ZipFile(bundle_path) as zf:
+        metrics, names = (
+            json.loads(zf.read("metrics.json")),
+            [x["name"] for x in json.loads(zf.read("labels.json"))],
+        )
+        stored = zf.read("head.npz") if "head.npz" in zf.namelist() else None
+    spec = Catalog().get(metrics["backbone"])
+    if stored is not None:
+        from museion.vision.head import Head
+        from museion.vision.train import photo_features
+
+        head = Head.from_bytes(stored, names)
+
+        def answer(data: bytes) -> tuple[str, bool, float]:
+            vector, keypoints = photo_features(data, spec)
+            _, score = head.scores(vector[None], [keypoints])
+            best, threshold = int(np.argmax(score[0])), head.threshold_for([keypoints])
+            return names[best], bool(score[0, best] < threshold), float(score[0, best] - threshold)
+
+        return answer
+    old = server_head(bundle_path)
+
+    def answer_old(data: bytes) -> tuple[str, bool, float]:
+        (vector,) = embed([data], spec, input=recognizer_input(spec))
+        best, _, unknown = old.predict(vector[None])
+        _, similarity = old.scores(vector[None])
+        return names[int(best[0])], bool(unknown[0]), float(similarity[0, best[0]])
+
+    return answer_old
+
+
+def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
+    """Each visitor photo through the bundle and through the server's path, timed."""
+    from museion.vision.bundle import Bundle
+
     manifest = json.loads((collection / "visitors" / "manifest.json").read_text())
-    bundle, head = Bundle.load(bundle_path), server_head(bundle_path)
-    spec = Catalog().get(json.loads(zipfile.ZipFile(bundle_path).read("metrics.json"))["backbone"])
-    names = head.classes
+    bundle, server = Bundle.load(bundle_path), server_answer(bundle_path)
     rows = []
     for entry in manifest:
         data = (collection / entry["file"]).read_bytes()
@@ -127,15 +164,13 @@ def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
         answer = bundle.predict([data], top_k=1)[0]
         bundle_ms = (time.perf_counter() - started) * 1000
         started = time.perf_counter()
-        (vector,) = embed([data], spec, input=recognizer_input(spec))
-        best, _, unknown = head.predict(vector[None])
+        best, unknown, known_score = server(data)
         server_ms = (time.perf_counter() - started) * 1000
-        _, similarity = head.scores(vector[None])
         rows.append({
             **{k: entry[k] for k in ("file", "work", "condition", "kind", "artist")},
             "bundle": answer["predictions"][0]["label"], "bundle_unknown": answer["unknown"],
-            "server": names[int(best[0])], "server_unknown": bool(unknown[0]),
-            "known_score": float(similarity[0, best[0]]), "bundle_ms": bundle_ms, "server_ms": server_ms,
+            "server": best, "server_unknown": unknown,
+            "known_score": known_score, "bundle_ms": bundle_ms, "server_ms": server_ms,
         })  # fmt: skip
     return rows
 

@@ -398,34 +398,66 @@ VARIANTS = (
 )
 
 
-_heads: dict[tuple[int, str], object] = {}
+@dataclass
+class LogisticHead:
+    """The head `museion train` shipped before the keypoint check (museion.vision.head until 2026-12-03),
+    kept here so the variants are compared with it whatever src/ holds now: a logistic regression on
+    the pooled feature, 64 random prototypes per class, and an unknown threshold keeping 98% of the
+    held-out views of the last quarter of each clip."""
+
+    model: object
+    prototypes: np.ndarray  # [C, 64, D]
+    threshold: float = 0.0
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Best class and its similarity to that class's prototypes."""
+        best = self.model.predict(x)
+        sim = np.einsum("nd,ckd->nck", x, self.prototypes).max(axis=2)
+        return best, sim[np.arange(len(best)), best]
+
+
+_heads: dict[tuple[int, str], LogisticHead] = {}
 
 
 def run_lr(f: Features, v: Variant) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Today's head through museion.vision.head (split, fit, calibrate), on the chosen pictures."""
     head = _heads.get((id(f), v.train))
     if head is None:
         head = _heads[(id(f), v.train)] = fit_lr(f, v)
-    _, sim = head.scores(query(f.photos, v.query))
-    best, _, _ = head.predict(query(f.photos, v.query))
-    return best, sim[np.arange(len(best)), best], sim[np.arange(len(best)), best] >= head.threshold
+    best, sim = head.predict(query(f.photos, v.query))
+    return best, sim, sim >= head.threshold
 
 
-def fit_lr(f: Features, v: Variant):  # a museion Head
-    from museion.vision import head as heads
+def fit_lr(f: Features, v: Variant) -> LogisticHead:
+    from sklearn.linear_model import LogisticRegression
 
-    examples = []
-    for r in range(len(f.frame_label)):
-        group, label, order = f.classes[f.frame_label[r]], int(f.frame_label[r]), float(f.frame_index[r]) / 2
-        examples.append(heads.Example(f.frames[r, 0], label, group, order, str(r)))
-        examples += [heads.Example(e, label, group, order, str(r), augmented=True) for e in f.views[r]]
-        if "crops" in v.train:
-            examples += [
-                heads.Example(e, label, group, order, str(r), augmented=True) for e in f.frames[r, 1:]
-            ]
-    parts = heads.split(examples, f.classes, 0.25, 0)
-    head = heads.fit(parts.train, f.classes, 0)
-    heads.calibrate(head, parts.val or parts.train, None)
+    blocks = [f.frames[:, :1], f.views] + ([f.frames[:, 1:]] if "crops" in v.train else [])
+    x = np.concatenate(blocks, axis=1)  # [F, 1 + views (+ 6), D]; column 0 the frame itself
+    order = f.frame_index
+    # One clip per class: its last quarter (by time) is held out, views and crops with their frame.
+    cut = np.array([
+        np.sort(order[f.frame_label == c])[min(int((f.frame_label == c).sum()) - 1,
+                                             int((f.frame_label == c).sum() * 0.75))]
+        for c in range(len(f.classes))
+    ])  # fmt: skip
+    held = order >= cut[f.frame_label]
+    per = x.shape[1]
+    train_x = x[~held].reshape(-1, x.shape[-1])
+    train_y = np.repeat(f.frame_label[~held], per)
+    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", random_state=0)
+    model.fit(train_x, train_y)
+    rng = np.random.default_rng(0)
+    protos = np.zeros((len(f.classes), 64, x.shape[-1]), np.float32)
+    for c in range(len(f.classes)):
+        rows = train_x[train_y == c]
+        if len(rows) > 64:
+            rows = rows[rng.choice(len(rows), 64, replace=False)]
+        protos[c] = rows[np.arange(64) % len(rows)]
+    head = LogisticHead(model, protos)
+    views = x[held][:, 1:].reshape(-1, x.shape[-1])  # the held-out views (and crops)
+    labels = np.repeat(f.frame_label[held], per - 1)
+    best, sim = head.predict(views)
+    right = sim[best == labels]
+    head.threshold = float(np.percentile(right, 2)) if len(right) else 0.0
     return head
 
 
