@@ -7,6 +7,7 @@ import pytest
 
 from museion.vision.head import (
     PROTOTYPES_PER_CLASS,
+    UNKNOWNS_REFUSED,
     Example,
     Head,
     Probe,
@@ -14,6 +15,7 @@ from museion.vision.head import (
     equal_error_threshold,
     evaluate,
     fit,
+    operating_threshold,
     reference_refs,
     score_probes,
     split,
@@ -195,3 +197,12 @@ def test_a_probe_survives_a_round_trip() -> None:
     assert again.condition == "dim"
     np.testing.assert_array_equal(again.embedding, probe.embedding)
     np.testing.assert_array_equal(again.keypoints.points, probe.keypoints.points)
+
+
+def test_where_knowns_and_unknowns_overlap_it_refuses_the_target_share_of_unknowns() -> None:
+    rng = np.random.default_rng(0)
+    positives, negatives = rng.normal(1.3, 0.08, 200), rng.normal(1.0, 0.1, 200)
+    threshold = operating_threshold(positives, negatives)
+    assert (negatives < threshold).mean() >= UNKNOWNS_REFUSED
+    assert (negatives < threshold).mean() < UNKNOWNS_REFUSED + 0.01  # no more knowns refused than it needs
+    assert threshold <= equal_error_threshold(positives, negatives)
