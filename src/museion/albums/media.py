@@ -16,13 +16,13 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
 
-from museion.accounts.models import User, Workspace
+from museion.accounts.models import User
 from museion.albums import heavy
-from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
+from museion.albums.errors import MediaError
+from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
+from museion.albums.quota import check_room, claim_room
 from museion.config import settings
-from museion.errors import DomainError
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, read_bytes, sniff
 from museion.vision.video import MAX_PIXELS as MAX_VIDEO_PIXELS
@@ -33,10 +33,6 @@ MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
 MAX_VIDEO_SECONDS = 10 * 60
 SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
-
-
-class MediaError(DomainError):
-    """An upload refused whole, with its reason (`code`: `quota_exceeded`, `bad_zip`, ...)."""
 
 
 @dataclass
@@ -77,48 +73,6 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None 
     if not data:
         raise MediaError("empty_file", "the file is empty")
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
-
-
-def storage_used(workspace: Workspace) -> int:
-    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles."""
-    in_albums = {"album_class__album__workspace": workspace}
-    return sum(
-        model.objects.filter(**where).aggregate(total=Sum("size"))["total"] or 0
-        for model, where in (
-            (MediaItem, in_albums),
-            (SourceVideo, in_albums),
-            (ModelVersion, {"album__workspace": workspace}),
-        )
-    )
-
-
-def storage_of(workspace: Workspace) -> dict:
-    return {"used_bytes": storage_used(workspace), "quota_bytes": workspace.quota_bytes}
-
-
-def check_room(workspace: Workspace, incoming: int) -> None:
-    """Refuse an upload that would take the workspace past its storage quota, before storing any of it."""
-    quota = workspace.quota_bytes
-    if not quota:
-        return
-    used = storage_used(workspace)
-    if used + incoming > quota:
-        raise MediaError(
-            "quota_exceeded",
-            f"this upload ({incoming / 1e6:.1f} MB) would take the workspace past its storage quota: "
-            f"{used / 1e6:.1f} MB of {quota / 1e6:.0f} MB are used. Delete media, classes or old "
-            "model versions, or ask the server's operator for a larger quota",
-        )
-
-
-def claim_room(workspace: Workspace, incoming: int) -> None:
-    """`check_room` made safe from races: call it in the transaction that adds the row.
-
-    The workspace's row stays locked until that transaction ends, so two uploads
-    can never both take the last megabytes: the second one counts the first.
-    """
-    if workspace.quota_bytes:
-        check_room(Workspace.objects.select_for_update().get(pk=workspace.pk), incoming)
 
 
 def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:

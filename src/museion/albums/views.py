@@ -1,7 +1,7 @@
 """Album pages: the list, an album, a class's gallery, and the public visitor viewer.
 
 Every page reads through `museion.albums.access`: 404 for what the user may not see,
-403 for what they may see but not change (`museion.web.pages`). Each form calls the
+403 for what they may see but not change (`museion.http.pages`). Each form calls the
 same `museion.albums.services` function as its API endpoint; uploads, training, jobs
 and predictions run in the browser through the JSON API (/api/v1/).
 """
@@ -25,7 +25,7 @@ from museion.albums import services
 from museion.albums.access import album_for, class_for, media_for
 from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
 from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
-from museion.web.pages import action, page, refusals
+from museion.http.pages import action, page, refusals
 
 MAX_MISSES = 48  # misclassified validation pictures shown per version
 RECENT_JOBS = 12

@@ -171,7 +171,10 @@ class Head:
         refs = self.references
         assert refs is not None
         fused = similarity.copy()
+        best = -np.inf
         for label in np.argsort(-similarity, kind="stable")[:SHORTLIST]:
+            if similarity[label] + FUSE_WEIGHT <= best:
+                break  # even a full bonus could not lift this work, or any after it, above the best
             rows = refs.of(int(label))
             if exclude is not None:
                 rows = rows[~exclude[rows]]
@@ -183,6 +186,7 @@ class Head:
                     counted[int(r)] = inliers(photo, refs.keypoints[r])
             count = max(counted[int(r)] for r in closest)
             fused[label] += FUSE_WEIGHT * min(count, INLIER_CAP) / INLIER_CAP
+            best = max(best, fused[label])
         return fused
 
     def threshold_for(self, keypoints: object) -> float:

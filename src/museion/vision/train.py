@@ -250,7 +250,11 @@ def fit_head(
         raise ValueError("training needs at least two classes with pictures")
     parts = heads.split(examples, names, options.val_fraction, options.seed)
     held_out = [ex for ex in parts.val if not ex.augmented]
-    trial = heads.fit(parts.train or examples, names, _keypoints(pictures, parts.train or examples, progress))
+    references = _keypoints(pictures, examples, progress)
+    trained_on = {ex.ref for ex in parts.train} if parts.train else {ex.ref for ex in examples}
+    # The trial head checks keypoints against the final head's references that it trained on.
+    trial_refs = {ref: k for ref, k in references.items() if ref in trained_on} if references else None
+    trial = heads.fit(parts.train or examples, names, trial_refs)
     progress(0.88, "calibrating on works left out")
     probes = _probes(pictures, held_out or [ex for ex in examples if not ex.augmented], parts.val)
     scored = heads.score_probes(trial, probes)
@@ -259,7 +263,7 @@ def fit_head(
     if calibration["negatives"]:
         calibration["negatives"] = len(negatives)  # pictures, as given, each with its views
     progress(0.9, "training the recognizer")
-    head = heads.fit(examples, names, _keypoints(pictures, examples, progress))
+    head = heads.fit(examples, names, references)
     head.threshold, head.global_threshold = trial.threshold, trial.global_threshold
     metrics = {
         **heads.evaluate(trial, scored, neg),

@@ -35,7 +35,7 @@ class QueueTimedWorker(ThreadWorker):
 
 
 def _refused_as_too_large(req: Any) -> bool:
-    from museion.web.errors import is_api  # the worker has Django; the master does not import it
+    from museion.http.errors import is_api  # the worker has Django; the master does not import it
     from museion.web.middleware import over_the_limit
 
     length = next((value for name, value in req.headers if name == "CONTENT-LENGTH"), "0")

@@ -22,8 +22,8 @@ from django.http.multipartparser import MultiPartParser
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_header_parameters
 
-from museion.web.errors import error_response, is_api
-from museion.web.multipart import read_form
+from museion.http.errors import error_response, is_api
+from museion.http.multipart import read_form
 
 CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, X-CSRFToken"
