@@ -22,7 +22,7 @@ from museion.vision import keypoints as kp
 from museion.vision.augment import phone_photo, visitor_views
 from museion.vision.bundle import Bundle, build_graph, preprocess_description, recognizer_input, write_bundle
 from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog, ModelSpec
-from museion.vision.embed import embed
+from museion.vision.embed import BATCH_SIZE, embed
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import ImageSource, load_image, open_photo
 from museion.vision.video import extract_frames
@@ -368,6 +368,18 @@ def export_bundle(
 VERIFIED_CHECKS = 10  # of the checked pictures, those also run through the keypoint stage (SIFT each)
 
 
+def _run_bundle(bundle: Bundle, images: Sequence[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
+    """model.onnx's similarity and embedding of `images`, in the embedding's small batches: fifty
+    pictures at once held 400 MB of activations."""
+    sims, embs = [], []
+    for start in range(0, len(images), BATCH_SIZE):
+        batch = np.stack([bundle.pixels(i) for i in images[start : start + BATCH_SIZE]])
+        sim, emb = bundle.session.run(["similarity", "embedding"], {"image": batch})
+        sims.append(sim)
+        embs.append(emb)
+    return np.concatenate(sims), np.concatenate(embs)
+
+
 def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone: ModelSpec) -> dict:
     """Do the bundle and the server's path agree, stage by stage?
 
@@ -379,7 +391,7 @@ def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone
     bundle = Bundle.load(path)
     embeddings = embed(images, backbone, input=recognizer_input(backbone))
     ours, _, our_unknown = head.predict(embeddings)
-    (sims,) = bundle.session.run(["similarity"], {"image": np.stack([bundle.pixels(i) for i in images])})
+    sims, embs = _run_bundle(bundle, images)
     theirs = sims.argmax(axis=1)
     their_unknown = sims[np.arange(len(theirs)), theirs] < bundle.threshold
     agree = int(((ours == theirs) & (our_unknown == their_unknown)).sum())
@@ -390,8 +402,7 @@ def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone
         sample = list(images)[:VERIFIED_CHECKS]
         keys = [kp.extract(i) for i in sample]
         best, _, unknown = head.predict(embeddings[: len(sample)], keys)
-        (embs,) = bundle.session.run(["embedding"], {"image": np.stack([bundle.pixels(i) for i in sample])})
-        theirs, _, their_unknown = bundle.head.predict(embs, keys)
+        theirs, _, their_unknown = bundle.head.predict(embs[: len(sample)], keys)
         same = int(((best == theirs) & (unknown == their_unknown)).sum())
         check.update(verified_checked=len(sample), verified_agree=same)
         check["ok"] = check["ok"] and same == len(sample)
