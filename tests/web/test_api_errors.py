@@ -8,6 +8,8 @@ from django.test import Client
 
 from museion import __version__
 from museion.accounts.models import User
+from museion.albums import services
+from museion.albums.models import FPS_DEFAULT
 from museion.vision.catalog import DEFAULT_CLASSIFIER, DEFAULT_DETECTOR
 from museion.web.middleware import ApiGuardMiddleware
 from tests.conftest import IMAGES
@@ -78,6 +80,19 @@ def test_a_missing_field_answers_400_naming_the_field(client: Client, db) -> Non
 
 def test_a_body_that_is_not_json_answers_400_in_the_error_shape(client: Client, db) -> None:
     assert_error(client.post("/api/v1/auth/signup", "{not json", content_type="application/json"), 400)
+
+
+@pytest.mark.parametrize("body", ["[null, null]", "[]", '"name"', "3", "null"])
+def test_a_json_body_that_is_not_an_object_answers_400_and_changes_nothing(
+    client: Client, owner: User, body: str
+) -> None:
+    album = services.create_album(owner, None, "Birds", "", FPS_DEFAULT)
+    response = client.patch(
+        f"/api/v1/albums/{album.pk}", body, content_type="application/json", headers=bearer(owner)
+    )
+    assert assert_error(response, 400, "invalid_request")["message"] == "the body must be a JSON object"
+    album.refresh_from_db()
+    assert album.name == "Birds"
 
 
 def test_an_unauthenticated_call_answers_401_in_the_error_shape(client: Client, db) -> None:

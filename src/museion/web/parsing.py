@@ -1,4 +1,4 @@
-"""How the API reads its input: JSON bodies, query strings and form fields, with no NUL in any text.
+"""How the API reads its input: JSON bodies (objects only), query strings and form fields, with no NUL in any text.
 
 PostgreSQL cannot store a NUL character (`\\u0000`) in a text or JSON column and
 raises on it (a 500), where SQLite stores it; Django's forms refuse it. Every
@@ -26,6 +26,9 @@ class TextParser(Parser):
     def parse_body(self, request: HttpRequest) -> dict:
         refuse_nul("the URL", request.path_info)
         data = json.loads(request.body)
+        if not isinstance(data, dict):
+            # Every JSON body of the API is an object; ninja would read `[null, null]` as one with no fields.
+            raise ApiError(400, "invalid_request", "the body must be a JSON object")
         for where, text in _texts(data):
             refuse_nul(where, text)
         return data
