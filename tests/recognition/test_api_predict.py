@@ -191,9 +191,9 @@ def test_an_upload_at_the_limit_is_accepted(client: Client, settings, parrot: by
     [
         (b"", {}, "empty_image"),
         ((IMAGES / "parrot.jpg").read_bytes()[:3000], {}, "corrupt_image"),
-        ((IMAGES / "parrot.jpg").read_bytes(), {"top_k": 0}, "invalid_top_k"),
+        ((IMAGES / "parrot.jpg").read_bytes(), {"top_k": 0}, "invalid_request"),
         ((IMAGES / "parrot.jpg").read_bytes(), {"top_k": "five"}, "invalid_request"),
-        ((IMAGES / "parrot.jpg").read_bytes(), {"threshold": 1.5}, "invalid_threshold"),
+        ((IMAGES / "parrot.jpg").read_bytes(), {"threshold": 1.5}, "invalid_request"),
         ((IMAGES / "parrot.jpg").read_bytes(), {"model": "no-such-model"}, "unknown_model"),
     ],
     ids=["empty", "truncated", "top_k-zero", "top_k-text", "threshold", "unknown-model"],

@@ -110,7 +110,10 @@ def test_a_page_past_the_end_is_empty(client: Client, owner: User, store: Store)
 def test_a_page_below_1_is_a_400(client: Client, owner: User) -> None:
     response = client.get("/api/v1/predictions?page=0", headers=bearer(owner))
     assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid_page"
+    assert response.json()["error"] == {
+        "code": "invalid_request",
+        "message": "page: Input should be greater than or equal to 1",
+    }
 
 
 def test_the_list_filters_by_model(client: Client, owner: User, store: Store) -> None:
@@ -132,9 +135,12 @@ def test_the_list_filters_by_start_and_end_dates_inclusive(client: Client, owner
     assert ids(listing(client, owner, "?start=2024-03-03&end=2024-03-03")) == [middle.pk]
 
 
-def test_a_malformed_date_is_a_400(client: Client, owner: User) -> None:
-    response = client.get("/api/v1/predictions?start=03/02/2024", headers=bearer(owner))
+@pytest.mark.parametrize("start", ["03/02/2024", "0", "1709337600", "2024-03-02T00:00"])
+def test_a_malformed_date_is_a_400(client: Client, owner: User, start: str) -> None:
+    """Only YYYY-MM-DD, as the schema says: not a timestamp such as `0`, read as 1970-01-01."""
+    response = client.get(f"/api/v1/predictions?start={start}", headers=bearer(owner))
     assert response.status_code == 400
+    assert response.json()["error"]["code"] == "invalid_request"
     assert "start" in response.json()["error"]["message"]
 
 

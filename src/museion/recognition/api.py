@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
+from typing import Annotated
 
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import BeforeValidator, Field
 
 from museion.accounts.auth import TokenOrSession, resolve_user
-from museion.http.errors import ApiError
 from museion.http.ratelimit import limit_request
 from museion.http.schemas import ErrorOut
 from museion.http.uploads import read_upload
@@ -21,6 +23,18 @@ from museion.recognition.schemas import PredictionDetail, PredictionPage, Predic
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
 router = Router(tags=["recognition"])
+TOP_K_MAX = 1000
+
+
+def _iso_date(value: object) -> object:
+    """Only `YYYY-MM-DD`, as the schema's `format: date` says: pydantic alone reads `0` as 1970-01-01."""
+    if isinstance(value, str) and not ISO_DATE.fullmatch(value):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}
 OWN_ERRORS = {code: ErrorOut for code in (400, 401, 404)}
 
@@ -30,17 +44,14 @@ def predict(
     request: HttpRequest,
     image: File[UploadedFile],
     model: Form[str] = DEFAULT_CLASSIFIER,
-    top_k: Form[int] = 5,
-    threshold: Form[float] = 0.3,
+    # Declared bounds: the schema says them and ninja enforces them (400 invalid_request).
+    top_k: int = Form(5, ge=1, le=TOP_K_MAX),
+    threshold: float = Form(0.3, ge=0, le=1),
     annotate: Form[bool] = False,
 ) -> JsonResponse:
     """Classify or detect on one photo. Signed-in callers' predictions are stored."""
     user = resolve_user(request)
     limit_request(request, "predict")
-    if not 1 <= top_k <= 1000:
-        raise ApiError(400, "invalid_top_k", "top_k must be between 1 and 1000")
-    if not 0 <= threshold <= 1:
-        raise ApiError(400, "invalid_threshold", "threshold must be between 0 and 1")
     spec = services.servable_model(model)
     data = read_upload(image)
     outcome = services.predict(data, spec, top_k=top_k, threshold=threshold)
@@ -56,9 +67,9 @@ def predict(
 
 class HistoryQuery(Schema):
     model: str = ""
-    start: date | None = None
-    end: date | None = None
-    page: int = 1
+    start: IsoDate | None = None
+    end: IsoDate | None = None
+    page: int = Field(1, ge=1)
 
 
 @router.get(
@@ -66,8 +77,6 @@ class HistoryQuery(Schema):
 )
 def list_predictions(request: HttpRequest, query: Query[HistoryQuery]) -> PredictionPage:
     """The caller's predictions, newest first, 20 a page."""
-    if query.page < 1:
-        raise ApiError(400, "invalid_page", "page must be 1 or more")
     found = history_page(filtered(request.auth, query.model, query.start, query.end), query.page)
     return PredictionPage(
         items=[p.summary() for p in found.items], page=found.page, pages=found.pages, total=found.total
