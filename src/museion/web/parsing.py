@@ -1,4 +1,4 @@
-"""How the API reads its input: JSON bodies (objects only), query strings and form fields, with no NUL in any text.
+"""How the API reads its input: JSON bodies (objects only), query strings and form fields, no NUL in text.
 
 PostgreSQL cannot store a NUL character (`\\u0000`) in a text or JSON column and
 raises on it (a 500), where SQLite stores it; Django's forms refuse it. Every
