@@ -10,7 +10,7 @@ from django.http import FileResponse, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
-from pydantic import BeforeValidator, Field
+from pydantic import BeforeValidator, Field, WithJsonSchema
 
 from museion.accounts.auth import TokenOrSession, resolve_user
 from museion.http.ratelimit import limit_request
@@ -35,6 +35,16 @@ def _iso_date(value: object) -> object:
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
+# A form field is text: pydantic reads these (any case) as booleans, so the schema lists them.
+FORM_BOOLEANS = ["true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"]
+FormBool = Annotated[
+    bool,
+    WithJsonSchema(
+        {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": FORM_BOOLEANS}], "default": False}
+    ),
+]
+
+
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}
 OWN_ERRORS = {code: ErrorOut for code in (400, 401, 404)}
 
@@ -47,7 +57,7 @@ def predict(
     # Declared bounds: the schema says them and ninja enforces them (400 invalid_request).
     top_k: int = Form(5, ge=1, le=TOP_K_MAX),
     threshold: float = Form(0.3, ge=0, le=1),
-    annotate: Form[bool] = False,
+    annotate: FormBool = Form(False),  # noqa: B008 (a bool: ruff cannot see through Annotated)
 ) -> JsonResponse:
     """Classify or detect on one photo. Signed-in callers' predictions are stored."""
     user = resolve_user(request)

@@ -30,7 +30,38 @@ from museion.web.parsing import TextParser
 
 log = logging.getLogger("museion.web")
 
-api = NinjaAPI(
+# What any operation may answer, whatever its view does: the request refused as malformed (a bad
+# Content-Length, a NUL in the URL, a body that is not a JSON object), a body over MUSEION_MAX_UPLOAD_MB
+# (ApiGuardMiddleware, before any view), the database or job queue unreachable.
+EVERY_OPERATION = (400, 413, 503)
+SIGNED_IN = (401, 403)  # no or a bad token; a session's unsafe request without its CSRF token
+WITH_PATH_IDS = (404,)  # someone else's object answers like a missing one
+
+
+class MuseionApi(NinjaAPI):
+    """Ninja's API, its schema declaring every status the server answers (Schemathesis checks it)."""
+
+    def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: dict | None = None) -> dict:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        for operation in (op for item in schema["paths"].values() for op in item.values()):
+            declare_errors(operation)
+        return schema
+
+
+def declare_errors(operation: dict) -> None:
+    statuses = list(EVERY_OPERATION)
+    if operation.get("security"):
+        statuses += SIGNED_IN
+    if any(p["in"] == "path" for p in operation.get("parameters", ())):
+        statuses += WITH_PATH_IDS
+    error = {"description": "Error", "content": {"application/json": {"schema": ERROR_SCHEMA}}}
+    for status in sorted(statuses):
+        operation["responses"].setdefault(status, error)
+
+
+ERROR_SCHEMA = {"$ref": "#/components/schemas/ErrorOut"}
+
+api = MuseionApi(
     title="Museion",
     version=__version__,
     description="Image classification and object detection. Authenticate with a session or "
