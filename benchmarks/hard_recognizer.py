@@ -262,6 +262,7 @@ def measure(collection: Path) -> dict:
             "server_cpu_median": round(statistics.median(r["server_cpu_ms"] for r in rows), 1),
             "load_avg": scoring_load,
             "cli_cold_s": cold["wall_s"], "cli_cold_load_avg": cold["load_avg"], "cli_cold_rc": cold["rc"],
+            "cli_cold_peak_rss_mb": cold["peak_rss_mb"],
         },
         "per_condition": {answer: per_condition(rows, answer) for answer in ("server", "browser")},
         "rows": rows,
