@@ -33,7 +33,11 @@ the camera is a homography applied with cv2.warpPerspective, ten times faster th
     .venv/bin/python benchmarks/hardset.py var/hardset/w12-s0 --works 12 --seed 0
     .venv/bin/python benchmarks/hardset.py var/hardset/w40-s1 --works 40 --seed 1
 
-12 works take about 40 s on one core, 40 works about two minutes, 200 works about ten.
+Writing a 30 fps clip costs about 6 s of CPU (the warp of 240 frames and libx264), so 12 works
+took 2-3 minutes here and 40 works about 10 on a loaded 2-core machine; 200 works take most of an
+hour. `--clip-fps 2` writes only the frames the trainer keeps (16 per clip, the same camera path),
+about ten times faster: the accuracy figures are those of a 30 fps clip, but the training time
+then lacks the decoding of the other 224 frames, so use 30 fps for timing.
 """
 
 from __future__ import annotations

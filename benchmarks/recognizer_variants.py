@@ -21,6 +21,11 @@ same for every seed and size:
   counts the inliers, and the fused score is `global + FUSE_WEIGHT * min(inliers, INLIER_CAP) /
   INLIER_CAP`; the best fused class wins and the works-out calibration is done on the fused score,
   with the same path for the calibration views.
+- operating points: "works" is where the calibration's two error rates are equal; "works5" keeps
+  95% of the calibration views of known works (the issue's target for known works refused).
+
+`--only EGH` runs some variants (by their letter); the visitor views are only computed when a
+chosen variant needs them. `--merge A.json B.json` prints the tables of earlier runs.
 
     .venv/bin/python benchmarks/recognizer_variants.py var/hardset/w12-s0 ... --json var/variants.json
 
@@ -161,10 +166,7 @@ def compute_features(collection: Path, views_per_frame: int = VIEWS) -> Features
         lambda: [v for i, im in enumerate(images) for v in visitor_views(im, views_per_frame, i)],
     )
     views = timed("views_embed", lambda: embed(views_pics, spec, input=spec_in)) if views_pics else None
-    rng = np.random.default_rng(7)
-    cal_frame = np.array([f for label in range(len(classes)) for f in rng.choice(
-        np.flatnonzero(np.array(labels) == label), CALIBRATION_VIEWS, replace=False)])  # fmt: skip
-    cal_pics = [phone_view(images[f], rng) for f in cal_frame]
+    cal_frame, cal_pics = calibration_pictures(images, labels, len(classes))
     cal = embed([c for im in cal_pics for c in crops(im)], spec, input=spec_in)
     manifest = json.loads((collection / "visitors" / "manifest.json").read_text())
     photos_pics = [Image.open(collection / e["file"]).convert("RGB") for e in manifest]
@@ -194,10 +196,44 @@ def compute_features(collection: Path, views_per_frame: int = VIEWS) -> Features
     )  # fmt: skip
 
 
+def calibration_pictures(images: list, labels: list[int], n: int) -> tuple[np.ndarray, list[Image.Image]]:
+    """CALIBRATION_VIEWS frames per work, and a phone-like view of each (seeded: the same every time)."""
+    rng = np.random.default_rng(7)
+    cal_frame = np.array([f for label in range(n) for f in rng.choice(
+        np.flatnonzero(np.array(labels) == label), CALIBRATION_VIEWS, replace=False)])  # fmt: skip
+    return cal_frame, [phone_view(images[f], rng) for f in cal_frame]
+
+
+ORB: dict[int, tuple] = {}
+ORB_FEATURES = 1500
+collection_of: dict[int, Path] = {}
+
+
+def orb_keypoints(f: Features, collection: Path) -> tuple:
+    """ORB keypoints of the frames, calibration views and photos (made on demand: not cached)."""
+    from museion.vision.video import extract_frames
+
+    if id(f) in ORB:
+        return ORB[id(f)]
+    images, labels = [], []
+    for label, name in enumerate(f.classes):
+        for frame in extract_frames(collection / "album" / name / "clip.mp4", 2.0):
+            images.append(frame.image)
+            labels.append(label)
+    cal_frame, cal_pics = calibration_pictures(images, labels, len(f.classes))
+    assert (cal_frame == f.cal_frame).all()
+    orb = cv2.ORB_create(nfeatures=ORB_FEATURES)
+    photos = [Image.open(collection / e["file"]).convert("RGB") for e in f.manifest]
+    ORB[id(f)] = tuple([keypoints(im, orb) for im in group] for group in (images, cal_pics, photos))
+    return ORB[id(f)]
+
+
 def load_features(collection: Path, cache: Path, views: bool = True) -> Features:
     path = cache / f"{collection.name}{'' if views else '-noviews'}.pkl"
-    if path.is_file():
-        return pickle.loads(path.read_bytes())
+    full = cache / f"{collection.name}.pkl"
+    for candidate in (full, path) if not views else (path,):
+        if candidate.is_file():
+            return pickle.loads(candidate.read_bytes())
     features = compute_features(collection, VIEWS if views else 0)
     cache.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(features))
@@ -287,14 +323,14 @@ def frames_out_threshold(f: Features, parts: str, mode: str) -> float:
 
 # --- local features ----------------------------------------------------------------------------------------
 
-_matcher = cv2.BFMatcher(cv2.NORM_L2)
+_matchers = {"sift": cv2.BFMatcher(cv2.NORM_L2), "orb": cv2.BFMatcher(cv2.NORM_HAMMING)}
 
 
-def inliers(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) -> int:
+def inliers(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray], local: str = "sift") -> int:
     (pa, da), (pb, db) = a, b
     if len(da) < 8 or len(db) < 8:
         return 0
-    pairs = _matcher.knnMatch(da, db, k=2)
+    pairs = _matchers[local].knnMatch(da, db, k=2)
     good = [m for m, *rest in pairs if rest and m.distance < 0.8 * rest[0].distance]
     if len(good) < 8:
         return 0
@@ -305,9 +341,10 @@ def inliers(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]) 
 
 
 def fused(
-    f: Features, g: Gallery, q: np.ndarray, q_kp: Sequence, allowed: np.ndarray | None
+    f: Features, g: Gallery, q: np.ndarray, q_kp: Sequence, allowed: np.ndarray | None, local: str = "sift"
 ) -> tuple[np.ndarray, np.ndarray]:
     """Best class and fused score per query: global shortlist, SIFT inliers against its best frames."""
+    frame_kp = f.frame_kp if local == "sift" else ORB[id(f)][0]
     n = len(f.classes)
     scores = g.class_scores(q, n, allowed)
     frame_sims = q @ f.frames[:, 0].T  # [N, F]: similarity to each frame's centre crop
@@ -324,7 +361,7 @@ def fused(
                 fused_scores.append(-1.0)
                 continue
             top = rows[np.argsort(-frame_sims[i, rows])[:2]]
-            count = max(inliers(q_kp[i], f.frame_kp[r]) for r in top)
+            count = max(inliers(q_kp[i], frame_kp[r], local) for r in top)
             fused_scores.append(scores[i, c] + FUSE_WEIGHT * min(count, INLIER_CAP) / INLIER_CAP)
         k = int(np.argmax(fused_scores))
         best[i], value[i] = shortlist[k], fused_scores[k]
@@ -342,6 +379,7 @@ class Variant:
     query: str  # "centre" or "tta"
     threshold: str  # "frames" (today's rule) or "works"
     sift: bool = False
+    local: str = "sift"  # or "orb": ORB_FEATURES binary features, Hamming distance
 
 
 VARIANTS = (
@@ -356,37 +394,70 @@ VARIANTS = (
     Variant(
         "I H, threshold keeping 95% of the calibration knowns", "knn", "frames+crops", "tta", "works5", True
     ),
+    Variant("J H with ORB instead of SIFT", "knn", "frames+crops", "tta", "works", True, "orb"),
 )
 
 
-_heads: dict[tuple[int, str], object] = {}
+@dataclass
+class LogisticHead:
+    """The head `museion train` shipped before the keypoint check (museion.vision.head until 2026-12-03),
+    kept here so the variants are compared with it whatever src/ holds now: a logistic regression on
+    the pooled feature, 64 random prototypes per class, and an unknown threshold keeping 98% of the
+    held-out views of the last quarter of each clip."""
+
+    model: object
+    prototypes: np.ndarray  # [C, 64, D]
+    threshold: float = 0.0
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Best class and its similarity to that class's prototypes."""
+        best = self.model.predict(x)
+        sim = np.einsum("nd,ckd->nck", x, self.prototypes).max(axis=2)
+        return best, sim[np.arange(len(best)), best]
+
+
+_heads: dict[tuple[int, str], LogisticHead] = {}
 
 
 def run_lr(f: Features, v: Variant) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Today's head through museion.vision.head (split, fit, calibrate), on the chosen pictures."""
     head = _heads.get((id(f), v.train))
     if head is None:
         head = _heads[(id(f), v.train)] = fit_lr(f, v)
-    _, sim = head.scores(query(f.photos, v.query))
-    best, _, _ = head.predict(query(f.photos, v.query))
-    return best, sim[np.arange(len(best)), best], sim[np.arange(len(best)), best] >= head.threshold
+    best, sim = head.predict(query(f.photos, v.query))
+    return best, sim, sim >= head.threshold
 
 
-def fit_lr(f: Features, v: Variant):  # a museion Head
-    from museion.vision import head as heads
+def fit_lr(f: Features, v: Variant) -> LogisticHead:
+    from sklearn.linear_model import LogisticRegression
 
-    examples = []
-    for r in range(len(f.frame_label)):
-        group, label, order = f.classes[f.frame_label[r]], int(f.frame_label[r]), float(f.frame_index[r]) / 2
-        examples.append(heads.Example(f.frames[r, 0], label, group, order, str(r)))
-        examples += [heads.Example(e, label, group, order, str(r), augmented=True) for e in f.views[r]]
-        if "crops" in v.train:
-            examples += [
-                heads.Example(e, label, group, order, str(r), augmented=True) for e in f.frames[r, 1:]
-            ]
-    parts = heads.split(examples, f.classes, 0.25, 0)
-    head = heads.fit(parts.train, f.classes, 0)
-    heads.calibrate(head, parts.val or parts.train, None)
+    blocks = [f.frames[:, :1], f.views] + ([f.frames[:, 1:]] if "crops" in v.train else [])
+    x = np.concatenate(blocks, axis=1)  # [F, 1 + views (+ 6), D]; column 0 the frame itself
+    order = f.frame_index
+    # One clip per class: its last quarter (by time) is held out, views and crops with their frame.
+    cut = np.array([
+        np.sort(order[f.frame_label == c])[min(int((f.frame_label == c).sum()) - 1,
+                                             int((f.frame_label == c).sum() * 0.75))]
+        for c in range(len(f.classes))
+    ])  # fmt: skip
+    held = order >= cut[f.frame_label]
+    per = x.shape[1]
+    train_x = x[~held].reshape(-1, x.shape[-1])
+    train_y = np.repeat(f.frame_label[~held], per)
+    model = LogisticRegression(C=10.0, max_iter=2000, class_weight="balanced", random_state=0)
+    model.fit(train_x, train_y)
+    rng = np.random.default_rng(0)
+    protos = np.zeros((len(f.classes), 64, x.shape[-1]), np.float32)
+    for c in range(len(f.classes)):
+        rows = train_x[train_y == c]
+        if len(rows) > 64:
+            rows = rows[rng.choice(len(rows), 64, replace=False)]
+        protos[c] = rows[np.arange(64) % len(rows)]
+    head = LogisticHead(model, protos)
+    views = x[held][:, 1:].reshape(-1, x.shape[-1])  # the held-out views (and crops)
+    labels = np.repeat(f.frame_label[held], per - 1)
+    best, sim = head.predict(views)
+    right = sim[best == labels]
+    head.threshold = float(np.percentile(right, 2)) if len(right) else 0.0
     return head
 
 
@@ -399,17 +470,19 @@ def run_knn(f: Features, v: Variant) -> tuple[np.ndarray, np.ndarray, np.ndarray
     n = len(f.classes)
     if v.sift:
         # Variants that differ only in their threshold share the (slow) matching of photos and views.
-        memo = _fused_cache.setdefault((id(f), v.train, v.query), {})
+        memo = _fused_cache.setdefault((id(f), v.train, v.query, v.local), {})
+        kps = (f.cal_kp, f.photo_kp) if v.local == "sift" else orb_keypoints(f, collection_of[id(f)])[1:]
+        cal_kp, photo_kp = kps
 
         def score(q: np.ndarray, rows: np.ndarray, allowed: np.ndarray, _: str) -> np.ndarray:
             key = (tuple(rows.tolist()), allowed.tobytes() if allowed is not None else b"")
             if key not in memo:
-                memo[key] = fused(f, g, q, [f.cal_kp[r] for r in rows], allowed)[1]
+                memo[key] = fused(f, g, q, [cal_kp[r] for r in rows], allowed, v.local)[1]
             return memo[key]
 
         if "photos" not in memo:
             started = time.perf_counter()
-            memo["photos"] = fused(f, g, query(f.photos, v.query), f.photo_kp, None)
+            memo["photos"] = fused(f, g, query(f.photos, v.query), photo_kp, None, v.local)
             memo["photo_ms"] = (time.perf_counter() - started) * 1000 / len(f.photos)
         best, value = memo["photos"]
         PHOTO_MS[v.name] = memo["photo_ms"]
@@ -478,6 +551,7 @@ def measure(collection: Path, cache: Path, only: str = "") -> dict:
     artist_of = {w["name"]: w["artist"] for w in info["collection"]}
     chosen = [v for v in VARIANTS if not only or v.name[0] in only]
     f = load_features(collection, cache, views=any(v.head == "lr" or "views" in v.train for v in chosen))
+    collection_of[id(f)] = collection
     out = {
         "set": collection.name,
         "works": info["works"],
@@ -537,16 +611,58 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
+def photo_costs(collection: Path, cache: Path, photos: int = 30) -> dict:
+    """CPU milliseconds per photo of each step of the winning path (process time: less sensitive to a
+    busy machine than wall time; the embedding runs on MUSEION_THREADS threads, so it adds them up)."""
+    from museion.vision.bundle import recognizer_input
+    from museion.vision.catalog import Catalog
+    from museion.vision.embed import embed
+
+    f = load_features(collection, cache, views=False)
+    spec = Catalog().get("imagenet-mobilenetv2")
+    sift, steps = cv2.SIFT_create(nfeatures=SIFT_FEATURES), defaultdict(float)
+    g = gallery(f, "frames+crops")
+    for entry in f.manifest[:photos]:
+        data = (collection / entry["file"]).read_bytes()
+        t = time.process_time()
+        image = Image.open(io.BytesIO(data)).convert("RGB")
+        steps["decode"] += time.process_time() - t
+        t = time.process_time()
+        e = embed(crops(image), spec, input=recognizer_input(spec))
+        steps["embed_1_crop"] += (time.process_time() - t) / 7
+        steps["embed_7_crops"] += time.process_time() - t
+        t = time.process_time()
+        kp = keypoints(image, sift)
+        steps["sift_detect"] += time.process_time() - t
+        t = time.process_time()
+        q = unit(e.mean(axis=0))[None]
+        scores = g.class_scores(q, len(f.classes))
+        steps["knn"] += time.process_time() - t
+        t = time.process_time()
+        shortlist = np.argsort(-scores[0])[:SHORTLIST]
+        for c in shortlist:
+            rows = np.flatnonzero(f.frame_label == c)
+            for r in rows[np.argsort(-(q @ f.frames[rows, 0].T)[0])[:2]]:
+                inliers(kp, f.frame_kp[r])
+        steps["match_ransac_10_frames"] += time.process_time() - t
+    return {k: round(v * 1000 / photos, 1) for k, v in steps.items()}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sets", nargs="*", type=Path)
     parser.add_argument("--cache", type=Path, default=REPO / "var" / "variants-cache")
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--costs", action="store_true", help="CPU ms per photo of each step of variant H")
     parser.add_argument("--only", default="", help="letters of the variants to run (default: all), e.g. FH")
     parser.add_argument("--merge", nargs="+", type=Path, help="print the tables of earlier --json files")
     args = parser.parse_args()
     if args.merge:
         print(markdown([r for path in args.merge for r in json.loads(path.read_text())]))
+        return
+    if args.costs:
+        for collection in args.sets:
+            print(collection.name, json.dumps(photo_costs(collection, args.cache)))
         return
     results = []
     for collection in args.sets:

@@ -105,3 +105,27 @@ def test_only_the_vision_pipeline_fits_calibrates_or_evaluates_a_head() -> None:
 def test_the_scan_finds_the_pipelines_own_calls() -> None:
     # Were the scan blind (a renamed import, say), the test above would pass for nothing.
     assert {call.split()[-1].split(".")[-1] for call in head_training_calls(PIPELINE)} == TRAINING_STEPS
+
+
+def imports_of(package: str) -> list[str]:
+    folder = SRC.joinpath(*package.split("."))
+    return [
+        f"{path.relative_to(SRC)}: {name}"
+        for path in folder.rglob("*.py")
+        for name in imported_names(ast.parse(path.read_text("utf-8")))
+    ]
+
+
+def test_the_apps_never_import_the_project_shell() -> None:
+    # museion.web (settings, URLs, the API root, Celery) imports the apps; they use museion.http.
+    for app in ("accounts", "albums", "recognition"):
+        assert [
+            i
+            for i in imports_of(f"museion.{app}")
+            if i.endswith(("museion.web", ".web")) or ": museion.web." in i
+        ] == []
+
+
+def test_the_http_library_imports_no_app_and_not_the_shell() -> None:
+    prefixes = ("museion.web", "museion.accounts", "museion.albums", "museion.recognition")
+    assert [i for i in imports_of("museion.http") if i.split(": ")[1].startswith(prefixes)] == []

@@ -5,8 +5,8 @@
     └── Forbidden        `forbidden`: the caller sees it but may not change it
 
 Services never know about HTTP. The web layer answers a refusal in one place each:
-`museion.web.errors.status_for` maps a code to the API's status, and
-`museion.web.pages` turns one into a page (404, 403, or a message on the page).
+`museion.http.errors.status_for` maps a code to the API's status, and
+`museion.http.pages` turns one into a page (404, 403, or a message on the page).
 `museion.vision.VisionError` carries codes the same way and is answered the same.
 """
 

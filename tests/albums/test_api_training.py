@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import time
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,6 +25,7 @@ from museion.vision.head import Head
 from museion.vision.train import TrainOptions
 from tests.albums.conftest import ApiCaller, Team, cleanup, jpeg, make_team, module_data
 from tests.conftest import IMAGES
+from tests.hostile import thin_pngs
 from tests.media import render_clip
 
 CLASSES = {
@@ -385,3 +387,37 @@ def test_an_album_lists_its_jobs_newest_first(api: ApiCaller, trained: Trained) 
     listed = [j["id"] for j in api.get(f"/albums/{trained.album}/jobs").json()]
     assert listed.index(latest.pk) < listed.index(first.pk)
     assert all(Job.objects.get(pk=i).album_id == trained.album for i in listed)
+
+
+@pytest.mark.parametrize("name", sorted(thin_pngs()))
+def test_album_and_visitor_predictions_take_a_thin_picture_in_moments(
+    client: Client, api: ApiCaller, trained: Trained, name: str
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    data = thin_pngs()[name]
+    Album.objects.filter(pk=trained.album).update(published=True)
+    started = time.monotonic()
+    answered = predict(api, trained.album, data)
+    visited = client.post(f"/api/v1/v/{trained.slug}/predict", {"image": SimpleUploadedFile(name, data)})
+    assert time.monotonic() - started < 10
+    for response in (answered, visited):
+        assert response.status_code == 200, response.content
+        assert len(response.json()["predictions"]) >= 1
+
+
+def test_training_on_thin_pictures_succeeds_in_moments(
+    api: ApiCaller, trained: Trained, eager, commit
+) -> None:
+    album = api.post("/albums", {"name": "Strips", "workspace": trained.team.workspace.pk}).json()["id"]
+    for i, name in enumerate(("owl", "parrot")):
+        found = api.post(f"/albums/{album}/classes", {"name": name}).json()["id"]
+        api.upload(f"/albums/{album}/classes/{found}/media", f"{name}.jpg", jpeg(f"{name}.jpg"))
+        for thin, data in list(thin_pngs().items())[i::2]:
+            assert api.upload(f"/albums/{album}/classes/{found}/media", thin, data).status_code == 202
+    started = time.monotonic()
+    with commit():
+        job = api.post(f"/albums/{album}/train").json()["job"]
+    body = api.get(f"/jobs/{job['id']}").json()
+    assert (body["status"], body["error"]) == ("succeeded", None)
+    assert time.monotonic() - started < 60

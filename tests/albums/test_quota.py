@@ -17,6 +17,7 @@ from PIL import Image
 
 from museion.accounts.models import User, Workspace
 from museion.albums import media as album_media
+from museion.albums import quota
 from museion.albums.models import Album, MediaItem, ModelVersion
 from tests.albums.conftest import ApiCaller, jpeg, stored_files
 from tests.albums.test_api_media import upload
@@ -46,7 +47,7 @@ def test_an_upload_past_the_quota_is_refused_413_and_nothing_is_stored(
     assert "0.9 MB of 1 MB are used" in error["message"]
     assert MediaItem.objects.count() == 9
     assert stored_files(media) == files
-    assert album_media.storage_used(workspace) == 9 * len(PHOTO)
+    assert quota.storage_used(workspace) == 9 * len(PHOTO)
 
 
 def test_a_viewer_and_an_outsider_are_refused_before_the_quota_counts(
@@ -62,7 +63,7 @@ def test_a_video_past_the_quota_is_refused_whole(
 ) -> None:
     limit(workspace, 1)
     clip = (VIDEOS / "parrot_walkaround.mp4").read_bytes()
-    while album_media.storage_used(workspace) + len(clip) <= 1_000_000:
+    while quota.storage_used(workspace) + len(clip) <= 1_000_000:
         assert upload(api, album, "cat.jpg", PHOTO).status_code == 202
     files = stored_files(media)
     response = upload(api, album, "walk.mp4", clip)
@@ -75,11 +76,11 @@ def test_a_video_past_the_quota_is_refused_whole(
 def test_usage_counts_pictures_videos_and_bundles(album: Album, workspace: Workspace) -> None:
     owl = album.classes.get(name="owl")
     item = album_media.add_upload(owl, "owl.jpg", jpeg()).items[0]
-    assert album_media.storage_used(workspace) == item.size == len(jpeg())
+    assert quota.storage_used(workspace) == item.size == len(jpeg())
     ModelVersion.objects.create(
         album=album, number=1, backbone="x", classes=[], head=b"", bundle="b.zip", size=500
     )
-    assert album_media.storage_used(workspace) == len(jpeg()) + 500
+    assert quota.storage_used(workspace) == len(jpeg()) + 500
 
 
 def test_no_quota_by_default(album: Album, workspace: Workspace, settings) -> None:
@@ -121,7 +122,7 @@ def test_a_zip_within_the_quota_goes_in(api: ApiCaller, album: Album, workspace:
     limit(workspace, 1)
     response = upload(api.as_("editor"), album, "works.zip", deflated_zip({"a.jpg": PHOTO, "b.jpg": PHOTO}))
     assert response.status_code == 202
-    assert album_media.storage_used(workspace) == 2 * len(PHOTO)
+    assert quota.storage_used(workspace) == 2 * len(PHOTO)
 
 
 @pytest.mark.parametrize("role", ["owner", "editor", "viewer"])
@@ -152,7 +153,7 @@ def test_the_workspace_page_shows_usage_and_quota(
 
 def pad_usage(album: Album, room: int) -> None:
     """Fill the workspace (quota 1 MB) up to `room` bytes short of its quota, with a bundle's size."""
-    used = album_media.storage_used(album.workspace)
+    used = quota.storage_used(album.workspace)
     ModelVersion.objects.create(
         album=album,
         number=99,
@@ -183,7 +184,7 @@ def test_frames_stop_at_the_quota_and_those_kept_stay(
     assert "storage quota is reached" in job["result"]["warning"]
     assert "storage quota is reached" in job["stage"]
     assert MediaItem.objects.filter(source__isnull=False).count() == job["result"]["frames"]
-    assert album_media.storage_used(workspace) <= 1_000_000
+    assert quota.storage_used(workspace) <= 1_000_000
 
 
 def test_a_video_without_room_for_one_frame_fails_saying_why(
@@ -237,4 +238,4 @@ def test_two_uploads_racing_for_the_last_room_never_pass_the_quota(
     assert sorted(outcomes) == ["added", "quota_exceeded"]
     assert MediaItem.objects.count() == 1
     assert len(stored_files(media)) == 1  # the refused photo's file went again
-    assert album_media.storage_used(workspace) <= 1_000_000
+    assert quota.storage_used(workspace) <= 1_000_000

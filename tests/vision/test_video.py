@@ -61,3 +61,12 @@ def test_it_refuses_a_still_image(images: Path) -> None:
 def test_it_refuses_a_missing_file(tmp_path: Path) -> None:
     with pytest.raises(VideoError, match="no such file"):
         list(extract_frames(tmp_path / "nope.mp4"))
+
+
+def test_frames_larger_than_the_limit_stop_the_extraction(images: Path, monkeypatch) -> None:
+    """Whatever the header said, a decoded frame over the limit (8K) is refused before it is
+    converted; a real 8K clip would take the suite a while to encode, so the limit is lowered."""
+    clip = render_clip(Image.open(images / "parrot.jpg").convert("RGB"), seconds=2)
+    monkeypatch.setattr("museion.vision.video.MAX_PIXELS", 100 * 100)
+    with pytest.raises(VideoError, match="the limit is 8K"):
+        list(extract_frames(clip, fps=2))

@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from museion.web.multipart import MAX_PARTS, read_form, sanitize_file_name, split
+from museion.http.multipart import MAX_PARTS, read_form, sanitize_file_name, split
 
 BOUNDARY = "----museion-test-boundary"
 PHOTO = b"\xff\xd8\xff\xe0 not really a jpeg \r\n-- but close \r\n\r\n"

@@ -20,7 +20,7 @@ NOW = 1_000_000_030.0  # 10 s into a 60 s window: 50 s left
 @pytest.fixture(autouse=True)
 def frozen_clock(monkeypatch: pytest.MonkeyPatch) -> None:
     """A still clock, so no test straddles two counting windows."""
-    monkeypatch.setattr("museion.web.ratelimit.time", SimpleNamespace(time=lambda: NOW))
+    monkeypatch.setattr("museion.http.ratelimit.time", SimpleNamespace(time=lambda: NOW))
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +116,7 @@ def test_a_new_window_starts_a_new_count(client: Client, settings, png: bytes, d
     settings.RATE_LIMIT_IP = (1, 60)
     assert predict(client, png).status_code == 200
     assert_limited(predict(client, png))
-    monkeypatch.setattr("museion.web.ratelimit.time", SimpleNamespace(time=lambda: NOW + 50))
+    monkeypatch.setattr("museion.http.ratelimit.time", SimpleNamespace(time=lambda: NOW + 50))
     assert predict(client, png).status_code == 200
 
 

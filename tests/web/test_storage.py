@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from django.core.files.base import ContentFile, File
 
-from museion.web.storage import AtomicFileSystemStorage
+from museion.http.storage import AtomicFileSystemStorage
 
 
 class Broken(File):

@@ -10,8 +10,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 
 from museion.accounts.models import User
+from museion.http.storage import AtomicFileSystemStorage
 from museion.recognition.models import Prediction
-from museion.web.storage import AtomicFileSystemStorage
 from tests.conftest import IMAGES
 from tests.web.conftest import bearer
 

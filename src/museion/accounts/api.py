@@ -21,9 +21,9 @@ from museion.accounts.schemas import (
 )
 from museion.accounts.services import change_password, sign_up
 from museion.accounts.workspaces import accept_invitation
-from museion.web.errors import ApiError
-from museion.web.ratelimit import client_ip, hit
-from museion.web.schemas import ErrorOut
+from museion.http.errors import ApiError
+from museion.http.ratelimit import client_ip, hit
+from museion.http.schemas import ErrorOut
 
 router = Router(tags=["auth"])
 

@@ -7,7 +7,7 @@ from django.middleware.csrf import CsrfViewMiddleware
 from ninja.security import HttpBearer
 
 from museion.accounts.models import ApiToken, User, digest
-from museion.web.errors import ApiError
+from museion.http.errors import ApiError
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 

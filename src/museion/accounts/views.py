@@ -16,8 +16,8 @@ from django.views.decorators.http import require_POST
 from museion.accounts.forms import PasswordForm, SigninForm, SignupForm, TokenForm
 from museion.accounts.models import ApiToken
 from museion.accounts.services import SignupError, revoke_api_tokens, sign_up
-from museion.web.errors import ApiError
-from museion.web.ratelimit import client_ip, hit
+from museion.http.errors import ApiError
+from museion.http.ratelimit import client_ip, hit
 
 
 def signup(request: HttpRequest) -> HttpResponse:

@@ -31,8 +31,8 @@ from museion.accounts.workspaces import (
     remove_member,
     set_role,
 )
-from museion.albums.media import storage_of
-from museion.web.pages import action, page, refusals
+from museion.albums.quota import storage_of
+from museion.http.pages import action, page, refusals
 
 log = logging.getLogger("museion.accounts")
 

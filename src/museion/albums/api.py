@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, media, services
+from museion.albums import jobs, quota, services
 from museion.albums.access import album_for, class_for, job_for, media_for
 from museion.albums.models import Album
 from museion.albums.schemas import (
@@ -28,9 +28,9 @@ from museion.albums.schemas import (
     VersionOut,
 )
 from museion.errors import NotFound
-from museion.web.ratelimit import limit_request
-from museion.web.schemas import ErrorOut
-from museion.web.uploads import read_upload
+from museion.http.ratelimit import limit_request
+from museion.http.schemas import ErrorOut
+from museion.http.uploads import read_upload
 
 router = Router(tags=["albums"], auth=TokenOrSession())
 JOBS_LISTED = 50
@@ -52,7 +52,7 @@ def list_albums(request: HttpRequest) -> list[dict]:
 @router.get("/albums/{album_id}", response={200: AlbumOut, **E})
 def get_album(request: HttpRequest, album_id: int) -> dict:
     album = album_for(request.auth, album_id)
-    return {**album.to_dict(), "storage": media.storage_of(album.workspace)}
+    return {**album.to_dict(), "storage": quota.storage_of(album.workspace)}
 
 
 @router.patch("/albums/{album_id}", response={200: AlbumOut, **E})

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from museion.albums.models import Job
-from museion.web.storage import PARTIAL_PREFIX
+from museion.http.storage import PARTIAL_PREFIX
 
 log = logging.getLogger("museion.albums")
 

@@ -16,24 +16,23 @@ from pathlib import PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Sum
 
-from museion.accounts.models import User, Workspace
+from museion.accounts.models import User
 from museion.albums import heavy
-from museion.albums.models import Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
-from museion.errors import DomainError
+from museion.albums.errors import MediaError
+from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
+from museion.albums.quota import check_room, claim_room
+from museion.config import settings
 from museion.vision.errors import ImageError, VideoError
-from museion.vision.images import open_photo, sniff
+from museion.vision.images import open_photo, read_bytes, sniff
+from museion.vision.video import MAX_PIXELS as MAX_VIDEO_PIXELS
 from museion.vision.video import probe
 
 MAX_ZIP_ENTRIES = 2_000
 MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
 MAX_VIDEO_SECONDS = 10 * 60
+SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
-
-
-class MediaError(DomainError):
-    """An upload refused whole, with its reason (`code`: `quota_exceeded`, `bad_zip`, ...)."""
 
 
 @dataclass
@@ -76,51 +75,10 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None 
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
 
 
-def storage_used(workspace: Workspace) -> int:
-    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles."""
-    in_albums = {"album_class__album__workspace": workspace}
-    return sum(
-        model.objects.filter(**where).aggregate(total=Sum("size"))["total"] or 0
-        for model, where in (
-            (MediaItem, in_albums),
-            (SourceVideo, in_albums),
-            (ModelVersion, {"album__workspace": workspace}),
-        )
-    )
-
-
-def storage_of(workspace: Workspace) -> dict:
-    return {"used_bytes": storage_used(workspace), "quota_bytes": workspace.quota_bytes}
-
-
-def check_room(workspace: Workspace, incoming: int) -> None:
-    """Refuse an upload that would take the workspace past its storage quota, before storing any of it."""
-    quota = workspace.quota_bytes
-    if not quota:
-        return
-    used = storage_used(workspace)
-    if used + incoming > quota:
-        raise MediaError(
-            "quota_exceeded",
-            f"this upload ({incoming / 1e6:.1f} MB) would take the workspace past its storage quota: "
-            f"{used / 1e6:.1f} MB of {quota / 1e6:.0f} MB are used. Delete media, classes or old "
-            "model versions, or ask the server's operator for a larger quota",
-        )
-
-
-def claim_room(workspace: Workspace, incoming: int) -> None:
-    """`check_room` made safe from races: call it in the transaction that adds the row.
-
-    The workspace's row stays locked until that transaction ends, so two uploads
-    can never both take the last megabytes: the second one counts the first.
-    """
-    if workspace.quota_bytes:
-        check_room(Workspace.objects.select_for_update().get(pk=workspace.pk), incoming)
-
-
 def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
     try:
-        photo = open_photo(data)
+        # Decoded only to be judged (its size, and whether it is whole): kept small.
+        photo = open_photo(data, target_size=lambda width, height: (min(width, 64), min(height, 64)))
     except ImageError as exc:
         raise MediaError(exc.code, str(exc)) from None
     return save_picture(album_class, safe_name(name), data, photo.width, photo.height, ext=_ext(photo.format))
@@ -182,28 +140,59 @@ def add_zip(album_class: AlbumClass, data: bytes) -> Added:
         problem = _entry_problem(entry)
         if problem is None:
             try:
-                added.items.append(add_photo(album_class, entry.filename, archive.read(entry)))
+                added.items.append(add_photo(album_class, entry.filename, _inflate(archive, entry)))
                 continue
             except MediaError as exc:
                 problem = exc.message
-            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError) as exc:
+            except (zipfile.BadZipFile, OSError, ValueError, RuntimeError, EOFError) as exc:
                 problem = f"cannot be read ({exc})"
         if problem != "skip":
             added.problems.append({"file": safe_name(entry.filename), "reason": problem})
     return added
 
 
+def _inflate(archive: zipfile.ZipFile, entry: zipfile.ZipInfo) -> bytes:
+    """The entry's bytes, inflated in bounded pieces, never past its declared size.
+
+    zipfile inflates at most what each read asks for and stops at the declared size (a
+    header that understates it ends in a CRC error); the declared size was judged against
+    the image byte limit already (`_entry_problem`). Asking for the limit instead would
+    inflate that much from a header that claims 1 KB.
+    """
+    try:
+        with archive.open(entry) as stream:
+            return read_bytes(stream, min(entry.file_size, settings().max_image_bytes))
+    except ImageError as exc:
+        raise MediaError(exc.code, str(exc)) from None
+
+
 def _entry_problem(entry: zipfile.ZipInfo) -> str | None:
-    if entry.is_dir() or PurePosixPath(entry.filename).name.startswith((".", "__MACOSX")):
+    """Why an entry is not imported ("skip": say nothing), or None to import it.
+
+    The path is judged with Windows separators read as folders, before anything is
+    skipped: `..\\x.jpg` is refused and reported, not taken for a hidden file.
+    """
+    path = PurePosixPath(entry.filename.replace("\\", "/"))
+    if path.is_absolute() or ".." in path.parts or _has_drive(entry.filename):
+        return "a path outside the archive is refused"
+    if entry.is_dir():
         return "skip"
     if stat.S_ISLNK(entry.external_attr >> 16):
         return "symbolic links are not followed"
-    parts = PurePosixPath(entry.filename.replace("\\", "/")).parts
-    if entry.filename.startswith("/") or ".." in parts:
-        return "a path outside the archive is refused"
+    if not path.name:  # "." or "./" (found by fuzzing: it was a 500)
+        return "an entry without a file name is refused"
+    if path.parts[0] == "__MACOSX" or path.name.startswith("._") or path.name in SYSTEM_FILES:
+        return "skip"  # what macOS and Windows add to every zip they make, not the user's files
     if entry.filename.lower().endswith(".zip"):
         return "zips inside zips are not opened"
+    limit = settings().max_image_bytes
+    if entry.file_size > limit:  # judged by the declared size, before inflating anything
+        return f"the file is {entry.file_size / 1e6:.1f} MB; the limit is {limit / 1e6:.1f} MB"
     return None
+
+
+def _has_drive(name: str) -> bool:
+    return len(name) >= 2 and name[1] == ":" and name[0].isalpha()
 
 
 def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None = None) -> Added:
@@ -211,6 +200,10 @@ def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None =
         info = probe(data)
     except VideoError as exc:
         raise MediaError(exc.code, str(exc)) from None
+    if (info["width"] or 0) * (info["height"] or 0) > MAX_VIDEO_PIXELS:
+        raise MediaError(
+            "video_too_large", f"the video is {info['width']}x{info['height']}; the limit is 8K (7680x4320)"
+        )
     if info["duration"] is not None and info["duration"] > MAX_VIDEO_SECONDS:
         raise MediaError(
             "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"

@@ -3,8 +3,8 @@
 Callers check access first (`museion.albums.access`: who may see or change the
 album); a service refuses what the album's state forbids with a
 `museion.errors.DomainError` whose `code` is stable. Services know nothing of
-HTTP: the API answers a code with `museion.web.errors.status_for`, the pages
-with `museion.web.pages`.
+HTTP: the API answers a code with `museion.http.errors.status_for`, the pages
+with `museion.http.pages`.
 """
 
 from __future__ import annotations

@@ -20,8 +20,9 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
+from museion.albums.errors import QuotaExceeded
 from museion.albums.jobs import Reporter, bundle_name
-from museion.albums.media import MediaError, save_picture
+from museion.albums.media import save_picture
 from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion, SourceVideo
 from museion.vision import head as heads
 from museion.vision import train as pipeline
@@ -81,8 +82,8 @@ def extract_video(job: Job, report: Reporter) -> dict:
         vectors = vectors_for(frame.image, album.backbone, video.pk * 10_000 + kept, first=own)
         try:
             item = _save_frame(video, frame)
-        except MediaError as exc:
-            if exc.code != "quota_exceeded" or not kept:
+        except QuotaExceeded:
+            if not kept:
                 raise
             stopped = f"stopped at {frame.time:.1f} s: the workspace's storage quota is reached"
             break

@@ -1,7 +1,7 @@
 """Album pages: the list, an album, a class's gallery, and the public visitor viewer.
 
 Every page reads through `museion.albums.access`: 404 for what the user may not see,
-403 for what they may see but not change (`museion.web.pages`). Each form calls the
+403 for what they may see but not change (`museion.http.pages`). Each form calls the
 same `museion.albums.services` function as its API endpoint; uploads, training, jobs
 and predictions run in the browser through the JSON API (/api/v1/).
 """
@@ -25,7 +25,7 @@ from museion.albums import services
 from museion.albums.access import album_for, class_for, media_for
 from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
 from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
-from museion.web.pages import action, page, refusals
+from museion.http.pages import action, page, refusals
 
 MAX_MISSES = 48  # misclassified validation pictures shown per version
 RECENT_JOBS = 12
@@ -142,6 +142,13 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
         "created": version.created,
         "in_use": album.published_version_id == version.pk,
         "accuracy": percent(metrics.get("accuracy")),
+        "known_refused": percent(metrics.get("known_refused")),
+        "unknown_refused": percent(metrics.get("unknown_refused")),
+        "per_condition": [
+            (name, c["photos"], percent(c["top1"]), percent(c["known_refused"]))
+            for name, c in sorted((metrics.get("per_condition") or {}).items())
+        ],
+        "warnings": metrics.get("warnings", []),
         "validated": metrics.get("validated", 0),
         "pictures": metrics.get("pictures"),
         "names": names,

@@ -15,7 +15,7 @@ def _setup() -> None:
 
 
 def _row(workspace: object) -> dict:
-    from museion.albums.media import storage_used
+    from museion.albums.quota import storage_used
 
     return {
         "id": workspace.pk,

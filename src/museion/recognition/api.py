@@ -10,15 +10,15 @@ from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from museion.accounts.auth import TokenOrSession, resolve_user
+from museion.http.errors import ApiError
+from museion.http.ratelimit import limit_request
+from museion.http.schemas import ErrorOut
+from museion.http.uploads import read_upload
 from museion.recognition import services
 from museion.recognition.history import filtered, history_page
 from museion.recognition.models import Prediction
 from museion.recognition.schemas import PredictionDetail, PredictionPage, PredictOut
 from museion.vision.catalog import DEFAULT_CLASSIFIER
-from museion.web.errors import ApiError
-from museion.web.ratelimit import limit_request
-from museion.web.schemas import ErrorOut
-from museion.web.uploads import read_upload
 
 router = Router(tags=["recognition"])
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}

@@ -196,8 +196,9 @@ def _default_opset(model: onnx.ModelProto) -> int:
 # A derived model whose logits point elsewhere than its source's on these pictures is broken.
 # Measured on this set (AVX-512 VNNI): the float model's mean cosine to the int8 one is 0.96,
 # a rewrite without the output clipping -0.08, one with ReLU for the clipping 0.27. AVX2's
-# saturating int8 kernels move the int8 side further from the float one, hence the margin.
-MIN_LOGIT_COSINE = 0.8
+# saturating int8 kernels move the int8 side further from the float one (cat.bmp's top score
+# fell from 0.65 to 0.43 there), hence the wide margin on both sides.
+MIN_LOGIT_COSINE = 0.6
 REFERENCE_PICTURES = 16
 
 

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -41,6 +43,10 @@ TargetSize = Callable[[int, int], tuple[int, int]]
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "BMP", "GIF", "HEIF", "AVIF")
 # Phone JPEGs with several pictures open as "MPO", through the JPEG plugin.
 ACCEPTED_NAMES = "JPEG, PNG, WebP, BMP, GIF, HEIC/HEIF or AVIF"
+
+# A decode needs about 4 bytes a pixel at its peak (the picture, its reduced or RGB copy).
+# Pictures decoded larger than this take turns (`_decoding`); smaller ones never wait.
+SMALL_DECODE_PIXELS = 4_000_000
 
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1"}
 _AVIF_BRANDS = {b"avif", b"avis"}
@@ -151,19 +157,58 @@ def open_photo(
             f"the image is {width}x{height} ({width * height / 1e6:.0f} MP); "
             f"the limit is {max_pixels / 1e6:.0f} MP"
         )
-    orientation = _orientation(image)
-    if orientation in (5, 6, 7, 8):
-        width, height = height, width
     wanted = target_size(*image.size) if target_size else None
     if wanted and image.format in ("JPEG", "MPO"):
         image.draft("RGB", wanted)
-    _decode(image)
-    fmt = image.format
-    if wanted:
-        image = _reduce(image, wanted)
-    if orientation != 1:  # upright already: spare the copy exif_transpose makes
-        image = _upright(image)
-    return Photo(_to_rgb(image), width, height, fmt)
+    with _decoding(image.width * image.height, max_pixels):
+        orientation = _orientation(image)  # a PNG's EXIF may follow its pixels: this can decode it
+        if orientation in (5, 6, 7, 8):
+            width, height = height, width
+        _decode(image)
+        fmt = image.format
+        if wanted:
+            image = _reduce(image, wanted)
+        if orientation != 1:  # upright already: spare the copy exif_transpose makes
+            image = _upright(image)
+        return Photo(_to_rgb(image), width, height, fmt)
+
+
+class _PixelBudget:
+    """How many pixels big pictures are being decoded into, across all threads.
+
+    Each fits within the pixel limit, but eight requests decoding 49 MP PNGs at once
+    would take 1.5 GB: big decodes wait until the pixels in flight leave room for theirs,
+    so a process decodes at most one largest picture's worth at a time (a picture alone
+    is never refused for waiting).
+    """
+
+    def __init__(self) -> None:
+        self._free = threading.Condition()
+        self._used = 0
+
+    @contextmanager
+    def take(self, pixels: int, budget: int) -> Iterator[None]:
+        with self._free:
+            self._free.wait_for(lambda: self._used == 0 or self._used + pixels <= budget)
+            self._used += pixels
+        try:
+            yield
+        finally:
+            with self._free:
+                self._used -= pixels
+                self._free.notify_all()
+
+
+_budget = _PixelBudget()
+
+
+@contextmanager
+def _decoding(pixels: int, budget: int) -> Iterator[None]:
+    if pixels <= SMALL_DECODE_PIXELS:
+        yield
+    else:
+        with _budget.take(pixels, budget):
+            yield
 
 
 def load_image(source: ImageSource, **options: object) -> Image.Image:
@@ -186,8 +231,8 @@ def _open(data: bytes) -> Image.Image:
             f"the image claims over {2 * (Image.MAX_IMAGE_PIXELS or 0) / 1e6:.0f} MP; "
             f"the limit is {settings().max_image_pixels / 1e6:.0f} MP"
         ) from None
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError):
-        pass
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, EOFError, RuntimeError):
+        pass  # RuntimeError: Pillow's AVIF plugin, on a file without its image item (found by fuzzing)
     if kind in ACCEPTED_FORMATS:
         raise CorruptImage(f"the {kind} data is damaged or incomplete")
     if kind is None:
@@ -211,7 +256,8 @@ def _decode(image: Image.Image) -> None:
         image.load()
     except Image.DecompressionBombError as exc:
         raise ImageTooLarge(str(exc)) from None
-    except (OSError, SyntaxError, ValueError, EOFError, IndexError) as exc:
+    except (OSError, SyntaxError, ValueError, EOFError, IndexError, RuntimeError) as exc:
+        # RuntimeError: Pillow's AVIF decoder on colour planes it cannot decode (found by fuzzing).
         raise CorruptImage(f"the {image.format} data is damaged or incomplete ({exc})") from None
 
 

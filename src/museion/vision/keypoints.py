@@ -17,8 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
-SIDE = 640  # longest side, pixels: detail enough for a phone photo of a work, 20-40 ms of SIFT
-FEATURES = 600  # the strongest keypoints kept per picture
+SIDE = 512  # longest side, pixels: detail enough for a phone photo of a work; SIFT's cost grows with it
+FEATURES = 500  # the strongest keypoints kept per picture: matching costs their product
 RATIO = 0.8  # Lowe's ratio test: the best match must be clearly better than the second
 RANSAC_PIXELS = 6.0  # reprojection error allowed, at SIDE
 MIN_MATCHES = 8  # fewer matches than this cannot support a homography worth counting

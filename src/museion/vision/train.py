@@ -22,13 +22,16 @@ from museion.vision import keypoints as kp
 from museion.vision.augment import phone_photo, visitor_views
 from museion.vision.bundle import Bundle, build_graph, preprocess_description, recognizer_input, write_bundle
 from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog, ModelSpec
-from museion.vision.embed import embed
+from museion.vision.embed import BATCH_SIZE, embed
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import ImageSource, load_image, open_photo
 from museion.vision.video import extract_frames
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
 Progress = Callable[[float, str], None]
+
+
+JPEG_MAX_SIDE = 65_500  # libjpeg refuses longer sides
 
 
 @dataclass
@@ -56,7 +59,10 @@ class Item:
     @classmethod
     def of(cls, label: int, image: Image.Image, group: str, order: float = 0.0, ref: str = "") -> Item:
         buffer = io.BytesIO()
-        image.convert("RGB").save(buffer, "JPEG", quality=90)
+        if max(image.size) <= JPEG_MAX_SIDE:
+            image.convert("RGB").save(buffer, "JPEG", quality=90)
+        else:  # a 100000x1 strip: JPEG cannot hold it
+            image.convert("RGB").save(buffer, "PNG", compress_level=1)
         return cls(label, buffer.getvalue(), group, order, ref)
 
     @property
@@ -244,7 +250,11 @@ def fit_head(
         raise ValueError("training needs at least two classes with pictures")
     parts = heads.split(examples, names, options.val_fraction, options.seed)
     held_out = [ex for ex in parts.val if not ex.augmented]
-    trial = heads.fit(parts.train or examples, names, _keypoints(pictures, parts.train or examples, progress))
+    references = _keypoints(pictures, examples, progress)
+    trained_on = {ex.ref for ex in parts.train} if parts.train else {ex.ref for ex in examples}
+    # The trial head checks keypoints against the final head's references that it trained on.
+    trial_refs = {ref: k for ref, k in references.items() if ref in trained_on} if references else None
+    trial = heads.fit(parts.train or examples, names, trial_refs)
     progress(0.88, "calibrating on works left out")
     probes = _probes(pictures, held_out or [ex for ex in examples if not ex.augmented], parts.val)
     scored = heads.score_probes(trial, probes)
@@ -253,7 +263,7 @@ def fit_head(
     if calibration["negatives"]:
         calibration["negatives"] = len(negatives)  # pictures, as given, each with its views
     progress(0.9, "training the recognizer")
-    head = heads.fit(examples, names, _keypoints(pictures, examples, progress))
+    head = heads.fit(examples, names, references)
     head.threshold, head.global_threshold = trial.threshold, trial.global_threshold
     metrics = {
         **heads.evaluate(trial, scored, neg),
@@ -355,7 +365,19 @@ def export_bundle(
     return check
 
 
-VERIFIED_CHECKS = 10  # of the checked pictures, those also run through the keypoint check (about 60 ms each)
+VERIFIED_CHECKS = 10  # of the checked pictures, those also run through the keypoint stage (SIFT each)
+
+
+def _run_bundle(bundle: Bundle, images: Sequence[Image.Image]) -> tuple[np.ndarray, np.ndarray]:
+    """model.onnx's similarity and embedding of `images`, in the embedding's small batches: fifty
+    pictures at once held 400 MB of activations."""
+    sims, embs = [], []
+    for start in range(0, len(images), BATCH_SIZE):
+        batch = np.stack([bundle.pixels(i) for i in images[start : start + BATCH_SIZE]])
+        sim, emb = bundle.session.run(["similarity", "embedding"], {"image": batch})
+        sims.append(sim)
+        embs.append(emb)
+    return np.concatenate(sims), np.concatenate(embs)
 
 
 def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone: ModelSpec) -> dict:
@@ -369,20 +391,19 @@ def verify(path: Path, head: heads.Head, images: Sequence[Image.Image], backbone
     bundle = Bundle.load(path)
     embeddings = embed(images, backbone, input=recognizer_input(backbone))
     ours, _, our_unknown = head.predict(embeddings)
-    (sims,) = bundle.session.run(["similarity"], {"image": np.stack([bundle.pixels(i) for i in images])})
+    sims, embs = _run_bundle(bundle, images)
     theirs = sims.argmax(axis=1)
     their_unknown = sims[np.arange(len(theirs)), theirs] < bundle.threshold
     agree = int(((ours == theirs) & (our_unknown == their_unknown)).sum())
     check = {"checked": len(images), "agree": agree, "ok": agree == len(images)}
-    if head.references is not None:
+    if head.references is not None and bundle.head is not None:
+        # The keypoint stage: model.onnx's embedding and similarity with the bundle's head.npz,
+        # against the server's embedding and head, on the same keypoints.
         sample = list(images)[:VERIFIED_CHECKS]
-        best, _, unknown = head.predict(embeddings[: len(sample)], [kp.extract(i) for i in sample])
-        answers = bundle.predict(sample, top_k=1)
-        same = sum(
-            a["predictions"][0]["label"] == bundle.labels[int(b)]["name"] and a["unknown"] == bool(u)
-            for a, b, u in zip(answers, best, unknown, strict=True)
-        )
-        check.update(
-            verified_checked=len(sample), verified_agree=int(same), ok=check["ok"] and same == len(sample)
-        )
+        keys = [kp.extract(i) for i in sample]
+        best, _, unknown = head.predict(embeddings[: len(sample)], keys)
+        theirs, _, their_unknown = bundle.head.predict(embs[: len(sample)], keys)
+        same = int(((best == theirs) & (unknown == their_unknown)).sum())
+        check.update(verified_checked=len(sample), verified_agree=same)
+        check["ok"] = check["ok"] and same == len(sample)
     return check

@@ -17,6 +17,7 @@ from museion.vision.errors import VideoError
 VideoSource = str | os.PathLike[str] | bytes | BinaryIO
 MAX_FRAMES = 600  # 5 minutes at 2 fps: more is not a clip of one object
 MAX_SIDE = 960  # frames are stored for training; 224-px models need no more
+MAX_PIXELS = 7680 * 4320  # 8K: a frame claiming more is refused before it is converted
 # The frame rates a person may choose (albums, `museion train --fps`): below, a clip gives
 # hardly a frame; above, neighbouring frames are the same picture.
 FPS_MIN, FPS_MAX = 0.1, 30.0
@@ -74,6 +75,10 @@ def _sample(
 ) -> Iterator[Frame]:
     step, next_time, count = 1.0 / fps, 0.0, 0
     for frame in container.decode(stream):
+        if frame.width * frame.height > MAX_PIXELS:  # the header's size may have said otherwise
+            raise VideoError(
+                f"the video's frames are {frame.width}x{frame.height}; the limit is 8K (7680x4320)"
+            )
         time = float(frame.time) if frame.time is not None else next_time
         if time + 1e-6 < next_time:
             continue

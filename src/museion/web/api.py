@@ -7,7 +7,8 @@ import logging
 
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
-from ninja import NinjaAPI
+from django.http.multipartparser import MultiPartParserError
+from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from museion import __version__
@@ -15,18 +16,17 @@ from museion.accounts.api import router as auth_router
 from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
 from museion.errors import DomainError
-from museion.recognition.api import router as recognition_router
-from museion.vision.catalog import Catalog
-from museion.vision.errors import VisionError
-from museion.web.errors import (
+from museion.http.errors import (
     ApiError,
     error_response,
     refusal_response,
     unavailable_response,
     unavailable_service,
 )
+from museion.recognition.api import router as recognition_router
+from museion.vision.catalog import Catalog
+from museion.vision.errors import VisionError
 from museion.web.parsing import TextParser
-from museion.web.schemas import HealthOut
 
 log = logging.getLogger("museion.web")
 
@@ -38,6 +38,14 @@ api = NinjaAPI(
     urls_namespace="api",
     parser=TextParser(),
 )
+
+
+class HealthOut(Schema):
+    status: str
+    version: str
+    models: list[str]
+
+
 api.add_router("/auth", auth_router)
 api.add_router("/", recognition_router)
 api.add_router("/", albums_router)
@@ -93,6 +101,11 @@ def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespons
     if isinstance(exc, RequestDataTooBig):
         return error_response(413, "too_large", "the request body is too large")
     return error_response(400, "bad_request", "the request was refused as malformed")
+
+
+@api.exception_handler(MultiPartParserError)
+def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
+    return error_response(400, "bad_multipart", f"the multipart form cannot be read: {exc}")
 
 
 @api.exception_handler(Exception)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from museion.web.errors import error_response, is_api
+from museion.http.errors import error_response, is_api
 
 _waiting = threading.local()  # since when the request this thread now serves waited
 

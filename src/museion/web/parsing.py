@@ -15,7 +15,7 @@ from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
 from ninja.parser import Parser
 
-from museion.web.errors import ApiError
+from museion.http.errors import ApiError
 
 NUL = "\x00"
 

@@ -141,7 +141,7 @@ def _media_storage() -> dict:
     """Uploads, photos and model bundles: MEDIA_ROOT, or an S3-compatible bucket (MUSEION_S3_*)."""
     bucket = env_str("MUSEION_S3_BUCKET", "")
     if not bucket:
-        return {"BACKEND": "museion.web.storage.AtomicFileSystemStorage"}
+        return {"BACKEND": "museion.http.storage.AtomicFileSystemStorage"}
     try:
         import storages  # noqa: F401 - the `s3` extra
     except ImportError:

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
 
-from museion.web.errors import (
+from museion.http.errors import (
     RETRY_AFTER_S,
     error_response,
     is_api,

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
 
-from museion.web.errors import ApiError
+from museion.http.errors import ApiError
 
 
 def client_ip(request: HttpRequest) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from ninja.files import UploadedFile
 
-from museion.web.errors import ApiError
+from museion.http.errors import ApiError
 
 
 def read_upload(upload: UploadedFile) -> bytes:

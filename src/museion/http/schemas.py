@@ -1,3 +1,5 @@
+"""The API's one error shape, for the OpenAPI schema of every endpoint."""
+
 from __future__ import annotations
 
 from ninja import Schema
@@ -10,9 +12,3 @@ class ErrorBody(Schema):
 
 class ErrorOut(Schema):
     error: ErrorBody
-
-
-class HealthOut(Schema):
-    status: str
-    version: str
-    models: list[str]

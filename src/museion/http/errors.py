@@ -27,6 +27,7 @@ STATUS = {
     "image_too_large": 413,
     "zip_too_large": 413,
     "video_too_long": 413,
+    "video_too_large": 413,
     # too much heavy work in flight for the user or the workspace (albums.heavy): later, with Retry-After
     "too_busy": 429,
     # not a kind of file Museion takes

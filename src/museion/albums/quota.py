@@ -1,0 +1,55 @@
+"""A workspace's storage: what its albums use, and the quota that refuses an upload past it.
+
+The one owner of storage accounting: the quota itself is a workspace setting
+(`Workspace.quota_bytes`), the bytes are those of the albums' rows, each of
+which records the size of its file.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Sum
+
+from museion.accounts.models import Workspace
+from museion.albums.errors import QuotaExceeded
+from museion.albums.models import MediaItem, ModelVersion, SourceVideo
+
+
+def storage_used(workspace: Workspace) -> int:
+    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles."""
+    in_albums = {"album_class__album__workspace": workspace}
+    return sum(
+        model.objects.filter(**where).aggregate(total=Sum("size"))["total"] or 0
+        for model, where in (
+            (MediaItem, in_albums),
+            (SourceVideo, in_albums),
+            (ModelVersion, {"album__workspace": workspace}),
+        )
+    )
+
+
+def storage_of(workspace: Workspace) -> dict:
+    return {"used_bytes": storage_used(workspace), "quota_bytes": workspace.quota_bytes}
+
+
+def check_room(workspace: Workspace, incoming: int) -> None:
+    """Refuse an upload that would take the workspace past its storage quota, before storing any of it."""
+    quota = workspace.quota_bytes
+    if not quota:
+        return
+    used = storage_used(workspace)
+    if used + incoming > quota:
+        raise QuotaExceeded(
+            f"this upload ({incoming / 1e6:.1f} MB) would take the workspace past its storage quota: "
+            f"{used / 1e6:.1f} MB of {quota / 1e6:.0f} MB are used. Delete media, classes or old "
+            "model versions, or ask the server's operator for a larger quota",
+        )
+
+
+def claim_room(workspace: Workspace, incoming: int) -> None:
+    """`check_room` made safe from races: call it in the transaction that adds the row.
+
+    The workspace's row stays locked until that transaction ends, so two uploads
+    can never both take the last megabytes: the second one counts the first.
+    """
+    if workspace.quota_bytes:
+        check_room(Workspace.objects.select_for_update().get(pk=workspace.pk), incoming)
