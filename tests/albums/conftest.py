@@ -9,12 +9,14 @@ built once per module, use `make_team`/`make_album` inside `module_data` and
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client, override_settings
@@ -220,3 +222,18 @@ def jpeg(name: str = "owl.jpg", size: tuple[int, int] | None = None) -> bytes:
 
 def stored_files(root: Path) -> list[Path]:
     return sorted(p for p in root.rglob("*") if p.is_file()) if root.exists() else []
+
+
+@pytest.fixture
+def saves_meet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two uploads racing: each, once its file is written, waits until the other's is too, so both
+    are past the first check before either is counted."""
+    both_stored = threading.Barrier(2, timeout=20)
+    save = default_storage.save
+
+    def save_then_wait(name, content, **options):
+        path = save(name, content, **options)
+        both_stored.wait()
+        return path
+
+    monkeypatch.setattr(default_storage, "save", save_then_wait)

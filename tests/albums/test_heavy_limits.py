@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.storage import default_storage
 from django.db import connection
 
 from museion.accounts.models import User
@@ -151,18 +150,9 @@ def test_an_editors_videos_count_across_workspaces(api: ApiCaller, album: Album,
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_videos_racing_for_a_users_last_slot_never_both_get_in(
-    album: Album, editor: User, media: Path, settings, monkeypatch
+    album: Album, editor: User, media: Path, settings, saves_meet: None
 ) -> None:
     settings.MAX_VIDEO_JOBS_PER_USER = 1
-    both_stored = threading.Barrier(2, timeout=20)
-    save = default_storage.save
-
-    def save_then_wait(name, content, **options):  # both probed and written, before the check
-        path = save(name, content, **options)
-        both_stored.wait()
-        return path
-
-    monkeypatch.setattr(default_storage, "save", save_then_wait)
     owl, outcomes = album.classes.get(name="owl"), []
 
     def add() -> None:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from PIL import Image
@@ -206,19 +205,10 @@ def test_a_video_without_room_for_one_frame_fails_saying_why(
 )
 @pytest.mark.django_db(transaction=True)
 def test_two_uploads_racing_for_the_last_room_never_pass_the_quota(
-    album: Album, workspace: Workspace, media: Path, monkeypatch
+    album: Album, workspace: Workspace, media: Path, saves_meet: None
 ) -> None:
     limit(workspace, 1)
     pad_usage(album, len(PHOTO) * 3 // 2)  # room for one photo, not two
-    both_stored = threading.Barrier(2, timeout=20)
-    save = default_storage.save
-
-    def save_then_wait(name, content, **options):  # both past the first check, files written
-        path = save(name, content, **options)
-        both_stored.wait()
-        return path
-
-    monkeypatch.setattr(default_storage, "save", save_then_wait)
     owl, outcomes = album.classes.get(name="owl"), []
 
     def add() -> None:
