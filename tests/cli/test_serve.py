@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy.exc import IntegrityError
 
 import museion.web
 from museion.cli import cli
@@ -135,7 +136,10 @@ def send_ping(home: Path) -> str:
     app.conf.broker_url = f"sqla+sqlite:///{home / 'broker.sqlite3'}"
     token = uuid.uuid4().hex
     try:
-        app.send_task("museion.web.tasks.ping", args=[token])
+        try:
+            app.send_task("museion.web.tasks.ping", args=[token])
+        except IntegrityError:  # the starting worker made the queue's row first, as albums.tasks knows
+            app.send_task("museion.web.tasks.ping", args=[token])
     finally:
         app.close()
     return token

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 from kombu.exceptions import OperationalError as BrokerError
+from sqlalchemy.exc import IntegrityError
 
 from museion.albums import jobs, training
 
@@ -32,9 +33,18 @@ def enqueue(job_id: int, kind: str) -> None:
 
     def send() -> None:
         try:
-            task.apply_async((job_id,), queue=queue)
+            _publish(task, job_id, queue)
         except BrokerError:
             jobs.fail_queued(job_id, "the job queue (Celery broker) could not be reached; try again")
             raise
 
     transaction.on_commit(send)
+
+
+def _publish(task, job_id: int, queue: str) -> None:
+    try:
+        task.apply_async((job_id,), queue=queue)
+    except IntegrityError:
+        # The embedded SQLite broker: a worker starting at the same moment created the queue's
+        # row between kombu's lookup and its insert. The row is there now; send once more.
+        task.apply_async((job_id,), queue=queue)
