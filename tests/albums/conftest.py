@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client, override_settings
 from PIL import Image
 
@@ -237,3 +237,21 @@ def saves_meet(monkeypatch: pytest.MonkeyPatch) -> None:
         return path
 
     monkeypatch.setattr(default_storage, "save", save_then_wait)
+
+
+def twice_at_once(attempt: Callable[[], str]) -> list[str]:
+    """Run `attempt` in two threads at once (each with its own database connection); their outcomes."""
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(attempt())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return outcomes

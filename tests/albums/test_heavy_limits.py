@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 
 from museion.accounts.models import User
 from museion.accounts.workspaces import personal_workspace
 from museion.albums import heavy
 from museion.albums import media as album_media
 from museion.albums.models import Album, Job, MediaItem, SourceVideo
-from tests.albums.conftest import ApiCaller, jpeg, stored_files
+from tests.albums.conftest import ApiCaller, jpeg, stored_files, twice_at_once
 from tests.albums.test_api_media import upload, zip_of
 from tests.conftest import VIDEOS
 
@@ -153,22 +152,15 @@ def test_two_videos_racing_for_a_users_last_slot_never_both_get_in(
     album: Album, editor: User, media: Path, settings, saves_meet: None
 ) -> None:
     settings.MAX_VIDEO_JOBS_PER_USER = 1
-    owl, outcomes = album.classes.get(name="owl"), []
+    owl = album.classes.get(name="owl")
 
-    def add() -> None:
+    def add() -> str:
         try:
             album_media.add_upload(owl, "clip.mp4", CLIP, editor)
-            outcomes.append("added")
+            return "added"
         except heavy.Busy:
-            outcomes.append("busy")
-        finally:
-            connection.close()
+            return "busy"
 
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["added", "busy"]
+    assert sorted(twice_at_once(add)) == ["added", "busy"]
     assert Job.objects.filter(created_by=editor).count() == 1
     assert len(stored_files(media)) == 1

@@ -4,13 +4,11 @@ photos, frames, videos and model bundles."""
 from __future__ import annotations
 
 import io
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.test import Client
 from PIL import Image
 
@@ -18,7 +16,7 @@ from museion.accounts.models import User, Workspace
 from museion.albums import media as album_media
 from museion.albums import quota
 from museion.albums.models import Album, MediaItem, ModelVersion
-from tests.albums.conftest import ApiCaller, jpeg, stored_files
+from tests.albums.conftest import ApiCaller, jpeg, stored_files, twice_at_once
 from tests.albums.test_api_media import upload
 from tests.conftest import IMAGES, VIDEOS
 
@@ -209,23 +207,16 @@ def test_two_uploads_racing_for_the_last_room_never_pass_the_quota(
 ) -> None:
     limit(workspace, 1)
     pad_usage(album, len(PHOTO) * 3 // 2)  # room for one photo, not two
-    owl, outcomes = album.classes.get(name="owl"), []
+    owl = album.classes.get(name="owl")
 
-    def add() -> None:
+    def add() -> str:
         try:
             album_media.add_upload(owl, "cat.jpg", PHOTO)
-            outcomes.append("added")
+            return "added"
         except album_media.MediaError as exc:
-            outcomes.append(exc.code)
-        finally:
-            connection.close()
+            return exc.code
 
-    threads = [threading.Thread(target=add) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["added", "quota_exceeded"]
+    assert sorted(twice_at_once(add)) == ["added", "quota_exceeded"]
     assert MediaItem.objects.count() == 1
     assert len(stored_files(media)) == 1  # the refused photo's file went again
     assert quota.storage_used(workspace) <= 1_000_000
