@@ -73,7 +73,7 @@ def probes_of(examples: list[Example], noise: float, seed: int) -> list[tuple[Ex
     return out
 
 
-NO_KEYPOINTS = Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
+NO_KEYPOINTS = Keypoints.none()
 
 
 def test_it_learns_separable_classes(examples: list[Example]) -> None:

@@ -83,13 +83,13 @@ class References:
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         counts = np.array([len(k) for k in self.keypoints], np.int64)
-        empty_p, empty_d = np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8)
+        empty = Keypoints.none()
         return {
             "ref_labels": self.labels.astype(np.int64),
             "ref_embeddings": self.embeddings.astype(np.float32),
             "ref_counts": counts,
-            "ref_points": np.concatenate([k.points for k in self.keypoints] or [empty_p]),
-            "ref_descriptors": np.concatenate([k.descriptors for k in self.keypoints] or [empty_d]),
+            "ref_points": np.concatenate([k.points for k in self.keypoints] or [empty.points]),
+            "ref_descriptors": np.concatenate([k.descriptors for k in self.keypoints] or [empty.descriptors]),
         }
 
     @classmethod

@@ -40,6 +40,11 @@ class Keypoints:
     def __len__(self) -> int:
         return len(self.points)
 
+    @classmethod
+    def none(cls) -> Keypoints:
+        """A picture with no keypoints (featureless, or none computed): it matches nothing."""
+        return cls(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
+
     def to_bytes(self) -> bytes:
         buffer = io.BytesIO()
         np.savez(buffer, points=self.points.astype(np.float32), descriptors=self.descriptors)
@@ -67,7 +72,7 @@ def extract(image: Image.Image) -> Keypoints:
     # keypoints on the work (dim photos were refused six times in seven on the hard set).
     found, descriptors = _sift.detectAndCompute(_clahe.apply(np.asarray(gray)), None)
     if descriptors is None or not found:
-        return Keypoints(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.uint8))
+        return Keypoints.none()
     points = np.array([k.pt for k in found], np.float32)
     # OpenCV's SIFT values are whole numbers in 0..255: uint8 keeps them exactly, in a quarter the room.
     return Keypoints(points, np.clip(descriptors, 0, 255).astype(np.uint8))

@@ -283,6 +283,7 @@ def fit_head(
 
 
 MIN_PHOTOS_PER_CLASS = 3  # fewer calibration photos of a work than this cannot tell how it will do
+CALIBRATION_PHOTOS_PER_CLASS = 6  # phone photos made per work, of its held-out pictures
 
 
 def _keypoints(
@@ -300,14 +301,11 @@ def _probes(
 ) -> list[tuple[heads.Example, heads.Probe]]:
     """Calibration photos: phone photos of held-out pictures, or (without `pictures`) their views."""
     if pictures is None:
-        return [(ex, heads.Probe(ex.embedding, kp.Keypoints(np.zeros((0, 2), np.float32),
-                np.zeros((0, 128), np.uint8)), "visitor view")) for ex in val if ex.augmented]  # fmt: skip
+        views = [ex for ex in val if ex.augmented]
+        return [(ex, heads.Probe(ex.embedding, kp.Keypoints.none(), "visitor view")) for ex in views]
     refs = heads.reference_refs(candidates, CALIBRATION_PHOTOS_PER_CLASS)
     own = {ex.ref: ex for ex in candidates}
     return [(own[ref], pictures.probe(ref)) for ref in refs]
-
-
-CALIBRATION_PHOTOS_PER_CLASS = 6
 
 
 def _warnings(
