@@ -9,7 +9,7 @@ from ninja.files import UploadedFile
 from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, quota, services
+from museion.albums import jobs, quota, services, visitors
 from museion.albums.access import album_for, class_for, job_for, media_for
 from museion.albums.models import Album
 from museion.albums.schemas import (
@@ -26,6 +26,7 @@ from museion.albums.schemas import (
     MoveIn,
     UploadOut,
     VersionOut,
+    WorkOut,
 )
 from museion.errors import NotFound
 from museion.http.ratelimit import limit_request
@@ -207,9 +208,24 @@ public = Router(tags=["visitor"])
 )
 def visitor_predict(request: HttpRequest, slug: str, image: File[UploadedFile]) -> dict:
     """What a visitor's phone sends: anonymous, for published albums only."""
-    album = Album.objects.filter(slug=slug, published=True).select_related("published_version").first()
-    if album is None:
-        raise NotFound("no published album here")
+    album = visitors.visitor_album(slug)
     request.museion_user = None  # type: ignore[attr-defined]
     limit_request(request, "visitor")
     return services.predict(album, read_upload(image))
+
+
+@public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)
+def visitor_works(request: HttpRequest, slug: str) -> list[dict]:
+    """The works of a published album, for the visitors' "choose it from the list"."""
+    return visitors.works(visitors.visitor_album(slug))
+
+
+@public.get(
+    "/v/{slug}/works/{work}/picture",
+    url_name="visitor_work_picture",
+    response={200: None, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
+def visitor_work_picture(request: HttpRequest, slug: str, work: int) -> FileResponse:
+    """One work's picture (its cover, or its first photo or frame): nothing else of the album."""
+    return FileResponse(visitors.picture_of(visitors.visitor_album(slug), work).open("rb"))

@@ -120,6 +120,15 @@ class Card(Schema):
     url: str
 
 
+class WorkOut(Schema):
+    id: int
+    name: str
+    title: str
+    description: str
+    url: str
+    picture_url: str | None  # the work's picture, served to anyone while the visitors' page is on
+
+
 class AlbumPrediction(Schema):
     model_version: int
     unknown: bool
