@@ -32,6 +32,7 @@ MAX_ZIP_ENTRIES = 2_000
 MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
 MAX_VIDEO_SECONDS = 10 * 60
 SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".3gp")
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
 
 
@@ -72,6 +73,8 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None 
         return add_video(album_class, name, data, by)
     if not data:
         raise MediaError("empty_file", "the file is empty")
+    if PurePosixPath(safe_name(name)).suffix.lower() in VIDEO_SUFFIXES:
+        raise MediaError("not_a_video", "this file's content is not a video, though its name says so")
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
 
 
