@@ -312,10 +312,12 @@ def upload_clip(page: Page, name: str, clip: Path, *others: Path) -> None:
     card = page.locator(f".class-card[data-name={name}]")
     card.locator("input[type=file]").set_input_files([*map(str, others), str(clip)])
     received = card.locator(".upload-row", has_text=clip.name).locator(".file-status")
-    expect(received).to_have_text(re.compile("^Received"), timeout=JOB_TIMEOUT_MS)
+    expect(received).to_have_text(re.compile("^(Received|Done)"), timeout=JOB_TIMEOUT_MS)
     job = page.locator(".job", has_text=f"Frames of {clip.name}")
     expect(job.locator(".job-status")).to_have_text("Done", timeout=JOB_TIMEOUT_MS)
     expect(job.locator(".job-stage")).to_have_text(re.compile(r"^[1-9]\d* frames? kept$"))
+    # The file's own line in the upload list follows its job to the end.
+    expect(received).to_have_text(re.compile(r"^Done: [1-9]\d* frames? kept$"))
     # The class's count follows once the job is done.
     expect(card.locator(".counts")).to_have_text(re.compile(r"0 photos · [1-9]\d* frames?"))
 

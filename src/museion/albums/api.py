@@ -10,20 +10,24 @@ from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
 from museion.albums import jobs, quota, services, visitors
-from museion.albums.access import album_for, class_for, job_for, media_for
+from museion.albums.access import album_for, class_for, job_for, media_for, media_many_for, video_for
 from museion.albums.models import Album
 from museion.albums.schemas import (
     AlbumIn,
     AlbumOut,
     AlbumPatch,
     AlbumPrediction,
+    BulkDeleteIn,
+    BulkMoveIn,
     ClassIn,
     ClassOut,
     ClassPatch,
+    CountOut,
     JobEnvelope,
     JobOut,
     MediaOut,
     MoveIn,
+    RotateIn,
     UploadOut,
     VersionOut,
     WorkOut,
@@ -131,6 +135,35 @@ def delete_media(request: HttpRequest, album_id: int, media_id: int) -> Status:
 def move_media(request: HttpRequest, album_id: int, media_id: int, body: MoveIn) -> dict:
     item = media_for(request.auth, album_id, media_id, Role.EDITOR)
     return services.move_media(item, class_for(request.auth, album_id, body.to_class, Role.EDITOR)).to_dict()
+
+
+@router.post("/albums/{album_id}/media/{media_id}/rotate", response={200: MediaOut, 413: ErrorOut, **E})
+def rotate_media(request: HttpRequest, album_id: int, media_id: int, body: RotateIn) -> dict:
+    """Turn a picture clockwise; its cached embeddings are dropped, so training recomputes them."""
+    return services.rotate_media(
+        media_for(request.auth, album_id, media_id, Role.EDITOR), body.degrees
+    ).to_dict()
+
+
+@router.post("/albums/{album_id}/videos/{video_id}/rotate", response={200: CountOut, 413: ErrorOut, **E})
+def rotate_video(request: HttpRequest, album_id: int, video_id: int, body: RotateIn) -> dict:
+    """Turn every frame of a clip clockwise: `count` frames turned."""
+    video = video_for(request.auth, album_id, video_id, Role.EDITOR)
+    return {"count": services.rotate_video(video, body.degrees)}
+
+
+@router.post("/albums/{album_id}/media/move", response={200: CountOut, **E})
+def move_media_many(request: HttpRequest, album_id: int, body: BulkMoveIn) -> dict:
+    """Several pictures into one class of the same album: `count` moved."""
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    to_class = class_for(request.auth, album_id, body.to_class, Role.EDITOR)
+    return {"count": services.move_media_many(items, to_class)}
+
+
+@router.post("/albums/{album_id}/media/delete", response={200: CountOut, **E})
+def delete_media_many(request: HttpRequest, album_id: int, body: BulkDeleteIn) -> dict:
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    return {"count": services.delete_media_many(items)}
 
 
 @router.post("/albums/{album_id}/train", response={202: JobEnvelope, 409: ErrorOut, **E})
