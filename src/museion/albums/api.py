@@ -118,6 +118,21 @@ def list_media(request: HttpRequest, album_id: int, class_id: int) -> list[dict]
     return [m.to_dict() for m in found.media.select_related("album_class")]
 
 
+# Before the routes of one picture, whose {media_id} would take `move` and `delete`.
+@router.post("/albums/{album_id}/media/move", response={200: CountOut, **E})
+def move_media_many(request: HttpRequest, album_id: int, body: BulkMoveIn) -> dict:
+    """Several pictures into one class of the same album: `count` moved."""
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    to_class = class_for(request.auth, album_id, body.to_class, Role.EDITOR)
+    return {"count": services.move_media_many(items, to_class)}
+
+
+@router.post("/albums/{album_id}/media/delete", response={200: CountOut, **E})
+def delete_media_many(request: HttpRequest, album_id: int, body: BulkDeleteIn) -> dict:
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    return {"count": services.delete_media_many(items)}
+
+
 @router.get(
     "/albums/{album_id}/media/{media_id}/file", url_name="album_media_file", response={200: None, **E}
 )
@@ -150,20 +165,6 @@ def rotate_video(request: HttpRequest, album_id: int, video_id: int, body: Rotat
     """Turn every frame of a clip clockwise: `count` frames turned."""
     video = video_for(request.auth, album_id, video_id, Role.EDITOR)
     return {"count": services.rotate_video(video, body.degrees)}
-
-
-@router.post("/albums/{album_id}/media/move", response={200: CountOut, **E})
-def move_media_many(request: HttpRequest, album_id: int, body: BulkMoveIn) -> dict:
-    """Several pictures into one class of the same album: `count` moved."""
-    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
-    to_class = class_for(request.auth, album_id, body.to_class, Role.EDITOR)
-    return {"count": services.move_media_many(items, to_class)}
-
-
-@router.post("/albums/{album_id}/media/delete", response={200: CountOut, **E})
-def delete_media_many(request: HttpRequest, album_id: int, body: BulkDeleteIn) -> dict:
-    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
-    return {"count": services.delete_media_many(items)}
 
 
 @router.post("/albums/{album_id}/train", response={202: JobEnvelope, 409: ErrorOut, **E})
