@@ -359,3 +359,78 @@ def test_the_album_page_builds_a_model_from_clips(
     expect(desktop.locator(".media-grid img").first).to_be_visible()
     screenshot(desktop, "class-page.png")
     desktop.wait_for_load_state("networkidle")  # no request left running when the database is emptied
+
+
+# ---- the class page and the wall cards -------------------------------------------------
+
+
+@pytest.fixture
+def curator_album(media: Path) -> tuple[User, Album]:
+    team = make_team("c")
+    api = ApiCaller(Client(), team, "editor")
+    album = api.post("/albums", {"name": "Garden", "workspace": team.workspace.pk}).json()
+    for name in ("owl", "parrot"):
+        api.post(f"/albums/{album['id']}/classes", {"name": name, "title": WORKS[name][1]})
+    api.patch(f"/albums/{album['id']}", {"published": True})
+    return team.editor, Album.objects.get(pk=album["id"])
+
+
+def test_the_class_page_uploads_turns_and_moves_pictures(
+    browser: Browser, live_server, curator_album: tuple[User, Album], tmp_path: Path
+) -> None:
+    editor, album = curator_album
+    owl = album.classes.get(name="owl")
+    page = open_page(browser, live_server, PHONE)
+    sign_in(page, editor, live_server)
+    page.goto(f"/albums/{album.pk}/classes/{owl.pk}/")
+    wide = tmp_path / "wide.jpg"
+    Image.open(IMAGES / "owl.jpg").convert("RGB").resize((320, 200)).save(wide)
+    page.set_input_files("#add-media input[type=file]", [str(wide), str(IMAGES / "parrot.jpg")])
+    expect(page.locator(".upload-row .file-status", has_text="Added 1 photo")).to_have_count(2)
+    expect(page.locator("#media .media-grid li")).to_have_count(2)
+    assert not_overflowing(page)
+    screenshot(page, "class-phone.png")
+
+    first = page.locator("#media .media-grid li").first
+    with page.expect_navigation():
+        first.locator("button.rotate").click()
+    turned = album.classes.get(name="owl").media.get(name="wide.jpg")
+    assert (turned.width, turned.height) == (200, 320)
+
+    page.check("#pick-all")
+    expect(page.locator("#picked")).to_have_text("2 selected")
+    expect(page.locator("#bulk-move")).to_be_disabled()  # no class chosen yet
+    page.select_option("#bulk-to", label="parrot")
+    with page.expect_navigation():
+        page.click("#bulk-move")
+    assert album.classes.get(name="parrot").media.count() == 2
+    expect(page.locator("#media .media-grid li")).to_have_count(0)
+    page.context.close()
+
+
+def test_a_wall_card_prints_on_one_a5_page_with_a_qr_code_phones_read(
+    browser: Browser, live_server, curator_album: tuple[User, Album]
+) -> None:
+    import cv2
+    import numpy as np
+
+    editor, album = curator_album
+    parrot = album.classes.get(name="parrot")
+    for options, name in ((PHONE, "wall-card-phone.png"), (DESKTOP, "wall-card-desktop.png")):
+        page = open_page(browser, live_server, options)
+        sign_in(page, editor, live_server)
+        page.goto(f"/albums/{album.pk}/classes/{parrot.pk}/card/")
+        expect(page.locator("h1")).to_have_text("The Parrot")
+        assert not_overflowing(page)
+        screenshot(page, name)
+        shot = page.locator(".wall-qr").screenshot()
+        decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imdecode(np.frombuffer(shot, np.uint8), 1))
+        assert decoded == f"{live_server.url}/v/{album.slug}/?work={parrot.pk}"
+        page.context.close()
+    page = open_page(browser, live_server, DESKTOP)
+    sign_in(page, editor, live_server)
+    page.goto(f"/albums/{album.pk}/card/")
+    pdf = page.pdf(prefer_css_page_size=True)
+    assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one sheet
+    assert re.search(rb"/MediaBox\s*\[0 0 4(19\.\d+|20) 59(4\.\d+|5)\]", pdf)  # A5: 420 x 595 points
+    page.context.close()

@@ -223,6 +223,8 @@ def class_page(request: HttpRequest, album_id: int, class_id: int) -> HttpRespon
         "form": form,
         **media_groups(found),
         "others": found.album.classes.exclude(pk=found.pk),
+        "jobs": [],  # this visit's uploads add theirs
+        "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
     }
     return render(request, "albums/class.html", context)
 

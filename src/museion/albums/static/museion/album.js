@@ -362,6 +362,7 @@
     const input = $("try-file");
     const answer = $("try-answer");
     const progress = $("try-progress");
+    if (!input) return; // the class page uploads and follows jobs, but has no "try it"
     input.addEventListener("change", async () => {
       const file = input.files[0];
       input.value = "";
