@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
@@ -96,8 +97,8 @@ def curator(media: Path) -> Curator:
         "home": "/", "predict": "/predict/", "history": "/history/",
         "history-filtered": f"/history/?model={DEFAULT_DETECTOR}", "prediction": f"/history/{stored[0].pk}/",
         "detection": f"/history/{stored[1].pk}/", "albums": "/albums/", "album": f"/albums/{album.pk}/",
-        "class": f"/albums/{album.pk}/classes/{owl.pk}/", "tokens": "/tokens/", "workspaces": "/workspaces/",
-        "workspace": f"/workspaces/{team.workspace.pk}/",
+        "class": f"/albums/{album.pk}/classes/{owl.pk}/", "tokens": reverse("tokens"),
+        "workspaces": "/workspaces/", "workspace": f"/workspaces/{team.workspace.pk}/",
     }  # fmt: skip
     return Curator(team.owner, urls)
 
