@@ -16,6 +16,7 @@
   const ALL_LABELS = 1000; // a painted copy asks for every label, to compare any of the original's top
   const LOWEST_THRESHOLD = 0.1; // detectors are asked down to the slider's lowest setting
   const HEAT_GRID = 7;
+  const SMALL_DROP = 0.005; // below half a point, greying a square "changes nothing"
   const TIMEOUT_MS = 120000;
 
   const { $, make, sentence, csrfToken } = window.Museion;
@@ -502,19 +503,31 @@
     }
   }
 
+  // The largest drop of the score over the map's cells, and where.
+  function largestDrop(map) {
+    let worst = { drop: 0, score: map.score };
+    for (const row of map.scores) for (const score of row) {
+      if (map.score - score > worst.drop) worst = { drop: map.score - score, score };
+    }
+    return worst;
+  }
+
   function heatCaption(map) {
-    let worst = { score: map.score, row: 0, col: 0 };
-    map.scores.forEach((row, r) => row.forEach((score, c) => {
-      if (score < worst.score) worst = { score, row: r, col: c };
-    }));
+    const worst = largestDrop(map);
     const text = make("span");
-    text.append("Each square was greyed in turn. Red: greying it lowers the score for ",
-      make("strong", null, map.label), " (" + percent(map.score) + " on the whole photo); the most, to " +
-      percent(worst.score) + ". Blue: greying it raises the score.");
+    const label = make("strong", null, map.label);
+    if (worst.drop < SMALL_DROP) {
+      text.append("Greying any one square leaves the score for ", label, " at about " + percent(map.score) +
+        ": the model finds it in every part of the photo.");
+    } else {
+      text.append("Each square was greyed in turn. The redder, the more it matters: greying the reddest lowers the score for ",
+        label, " from " + percent(map.score) + " to " + percent(worst.score) + ". Blue: greying it raises the score.");
+    }
     return text;
   }
 
-  // Tint each cell of the region the model sees: red as deep as the score drops, blue where it rises.
+  // Tint each cell of the region the model sees: red as deep as its drop against the map's
+  // largest one, blue where greying it raises the score.
   function drawHeat(map) {
     const canvas = el.heatCanvas;
     const width = el.heatPhoto.clientWidth;
@@ -530,8 +543,9 @@
     const [x0, y0, x1, y1] = map.region;
     const cw = ((x1 - x0) * sx) / map.grid;
     const ch = ((y1 - y0) * sy) / map.grid;
+    const scale = Math.max(largestDrop(map).drop, SMALL_DROP);
     map.scores.forEach((row, r) => row.forEach((score, c) => {
-      const change = (score - map.score) / Math.max(map.score, 1e-6); // -1: gone, 0: no effect
+      const change = (score - map.score) / scale; // -1: the largest drop
       const depth = Math.min(1, Math.abs(change));
       ctx.fillStyle = change < 0 ? `rgba(214, 39, 40, ${0.7 * depth})` : `rgba(31, 119, 180, ${0.5 * depth})`;
       ctx.fillRect(x0 * sx + c * cw, y0 * sy + r * ch, cw, ch);
