@@ -294,28 +294,43 @@ def test_the_threshold_slider_filters_boxes_without_asking_again(page: Page, ima
     expect(page.locator("#threshold-tools")).to_be_hidden()
 
 
-def test_tags_of_crowded_small_boxes_never_overlap_and_are_shortened(page: Page) -> None:
+PLACE_TAGS = """([boxes, width, height]) => { const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = "600 13px system-ui, sans-serif";
+    const d = boxes.map(([label, box], i) => ({ label, box, index: i, score: 0.9 - i / 100 }));
+    return window.MuseionBoxes.placeTags(ctx, d, 1, 1, width, height); }"""
+
+
+def apart(a: dict, b: dict) -> bool:
+    beside = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+    return beside or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+
+
+def test_tags_of_crowded_small_boxes_never_overlap_or_leave_the_picture(page: Page) -> None:
     page.goto("/predict/")
-    tags = page.evaluate(
-        """() => { const ctx = document.createElement("canvas").getContext("2d");
-             ctx.font = "600 13px system-ui, sans-serif";
-             const d = [];  // a 6 x 4 crowd of 20 px boxes, 4 px apart, and long labels
-             for (let i = 0; i < 24; i++) { const x = 10 + (i % 6) * 24, y = 30 + Math.floor(i / 6) * 24;
-               d.push({ label: "a rather long label number " + i, index: i, score: 0.9 - i / 100,
-                        box: [x, y, x + 20, y + 20] }); }
-             return window.MuseionBoxes.placeTags(ctx, d, 1, 1, 390, 300); }"""
-    )
-    assert tags  # some fit
+    crowd = [[f"a rather long label number {i}", [10 + (i % 6) * 24, 30 + (i // 6) * 24, 30 + (i % 6) * 24,
+              50 + (i // 6) * 24]] for i in range(24)]  # fmt: skip
+    tags = page.evaluate(PLACE_TAGS, [crowd, 260, 130])
+    assert len(tags) >= 4
     for i, a in enumerate(tags):
         assert a["x"] >= 0
-        assert a["x"] + a["w"] <= 390
+        assert a["x"] + a["w"] <= 260
         assert a["y"] >= 0
-        assert a["y"] + a["h"] <= 300
+        assert a["y"] + a["h"] <= 130
+        assert a["w"] <= 140
         assert a["text"].endswith("…")
-        assert a["w"] <= 56
-        for b in tags[i + 1 :]:
-            apart = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
-            assert apart or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+        assert all(apart(a, b) for b in tags[i + 1 :])
+
+
+def test_a_tag_longer_than_its_small_box_is_shortened_and_neighbours_both_get_one(page: Page) -> None:
+    page.goto("/predict/")
+    long_label = "Staffordshire bullterrier, and a great deal more"
+    (alone,) = page.evaluate(PLACE_TAGS, [[[long_label, [100, 100, 120, 120]]], 390, 300])
+    assert alone["text"].endswith("…")
+    assert alone["w"] <= 140
+    side_by_side = [["dog", [100, 100, 130, 130]], ["cat", [132, 100, 162, 130]]]
+    two = page.evaluate(PLACE_TAGS, [side_by_side, 390, 300])
+    assert [t["text"] for t in two] == ["dog 90.0%", "cat 89.0%"]
+    assert apart(*two)
 
 
 def test_occlusion_shows_the_change_in_confidence_and_a_heat_map(phone: Page, images: Path) -> None:

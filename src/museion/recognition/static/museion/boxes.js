@@ -1,15 +1,17 @@
 // Detector boxes drawn over a photo, shared by the Predict page and a stored prediction's page
 // (window.MuseionBoxes). Tags are placed so that they never cover one another: each, best
 // first, takes the first free spot among above the box, below it, or inside its top or bottom
-// edge; a tag too long for its box is shortened with "…"; a tag with no free spot is left off
-// (the list beside the photo names every box by its colour).
+// edge; a tag is at most its box's width or 140 px, and where it finds no spot it is shortened
+// to its box's width (56 px at the least) and tried again; text cut is ended with "…"; a tag with no free spot is left off (the list beside the photo names every box by colour).
 (function () {
   "use strict";
 
   // Dark enough for white label text on top.
   const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#e6550d", "#8c564b", "#e377c2", "#17becf", "#7f7f00", "#393b79"];
   const TAG_HEIGHT = 18;
-  const MIN_TAG_WIDTH = 56; // px: a tag over a tiny box may be wider than the box, up to this
+  // px: a tag may be wider than its box, up to MAX_TAG_WIDTH where there is room, else MIN_TAG_WIDTH.
+  const MAX_TAG_WIDTH = 140;
+  const MIN_TAG_WIDTH = 56;
   const FONT = "600 13px system-ui, sans-serif";
 
   function color(index) {
@@ -48,11 +50,18 @@
     const placed = [];
     for (const d of detections) {
       const box = { x0: d.box[0] * sx, y0: d.box[1] * sy, x1: d.box[2] * sx, y1: d.box[3] * sy };
-      const room = Math.min(width, Math.max(box.x1 - box.x0, MIN_TAG_WIDTH)) - 8;
-      const text = fit(ctx, d.label + " " + percent(d.score), room);
-      const w = ctx.measureText(text).width + 8;
-      const spot = spots(box, w, TAG_HEIGHT, width, height).find((s) => !placed.some((p) => overlaps(s, p)));
-      if (spot) placed.push({ ...spot, text, index: d.index });
+      const whole = d.label + " " + percent(d.score);
+      // The whole tag where it fits among the others, else one shortened to its box.
+      const boxWidth = box.x1 - box.x0;
+      const texts = [MAX_TAG_WIDTH, MIN_TAG_WIDTH].map((most) => fit(ctx, whole, Math.min(width, Math.max(boxWidth, most)) - 8));
+      for (const text of texts) {
+        const w = ctx.measureText(text).width + 8;
+        const spot = spots(box, w, TAG_HEIGHT, width, height).find((s) => !placed.some((p) => overlaps(s, p)));
+        if (spot) {
+          placed.push({ ...spot, text, index: d.index });
+          break;
+        }
+      }
     }
     return placed;
   }
