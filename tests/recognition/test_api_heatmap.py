@@ -67,7 +67,7 @@ def test_a_heat_map_is_never_stored(client: Client, owner: User, parrot: bytes) 
     [
         ({"grid": 9}, "invalid_request"),
         ({"grid": 1}, "invalid_request"),
-        ({"index": 1000}, "invalid_request"),
+        ({"index": 1000}, "unknown_label"),
         ({"index": -1}, "invalid_request"),
         ({"model": DEFAULT_DETECTOR}, "wrong_task"),
         ({"model": "no-such-model"}, "unknown_model"),

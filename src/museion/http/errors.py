@@ -49,6 +49,7 @@ BAD_REQUEST = (
     "bad_zip",
     "not_enough_classes",
     "unknown_model",
+    "unknown_label",
     "wrong_task",
     "invalid_email",
     "invalid_password",

@@ -104,7 +104,7 @@ def heat_map(data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None =
     if spec.task != "classify":
         raise WrongTask(f"{spec.name!r} detects objects; a heat map needs a classifier")
     if index is not None and not 0 <= index < len(spec.labels):
-        raise DomainError("invalid_request", f"the model has labels 0 to {len(spec.labels) - 1}, not {index}")
+        raise DomainError("unknown_label", f"the model has labels 0 to {len(spec.labels) - 1}, not {index}")
     photo = open_photo(data, target_size=spec.input.decode_size)
     if not HEAT_MAPS_AT_ONCE.acquire(blocking=False):
         raise HeatMapBusy()
