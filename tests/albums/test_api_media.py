@@ -177,6 +177,25 @@ def test_an_unreadable_video_is_refused_415(api: ApiCaller, album: Album, media:
     assert nothing_stored(media)
 
 
+@pytest.mark.parametrize("name", ["clip.mp4", "clip.MOV", "clip.webm"])
+def test_a_file_named_like_a_video_that_holds_text_says_its_content_is_not_a_video(
+    api: ApiCaller, album: Album, media: Path, name: str
+) -> None:
+    response = upload(api, album, name, b"Dear visitor, this is a letter.\n" * 10)
+    assert response.status_code == 415
+    error = response.json()["error"]
+    assert error["code"] == "not_a_video"
+    assert error["message"].startswith("this file's content is not a video")
+    assert nothing_stored(media)
+
+
+def test_a_video_ffmpeg_cannot_open_is_refused_in_plain_words(api: ApiCaller, album: Album) -> None:
+    junk = b"\x00\x00\x00\x18ftypmp42" + bytes(range(256)) * 8  # an MP4 header, then nothing of a video
+    message = upload(api, album, "clip.mp4", junk).json()["error"]["message"]
+    assert message == "this file's content is not a video, or the video is damaged"
+    assert "Invalid data" not in message  # FFmpeg's words
+
+
 def test_a_text_file_named_like_a_photo_is_refused_415(api: ApiCaller, album: Album, media: Path) -> None:
     response = upload(api, album, "photo.jpg", b"Dear visitor, this is a letter.\n" * 10)
     assert response.status_code == 415

@@ -179,14 +179,70 @@ def test_without_the_camera_a_photo_of_the_owl_shows_its_card(phone, trained: Tr
     expect(phone.locator("#work-title")).to_have_text("The Owl")
     # The description's markup is text on the page, never elements.
     expect(phone.locator("#work-description")).to_have_text(WORKS["owl"][2])
-    assert phone.locator("#work img").count() == 0
+    assert phone.locator("#work-description img").count() == 0
     assert phone.evaluate("window.owned") is None
-    assert phone.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    expect(phone.locator("#shot-image")).to_be_visible()  # the photo the answer is for
+    expect(phone.locator("#work-picture")).to_be_visible()  # the work's own picture, to compare
+    assert not_overflowing(phone)
     screenshot(phone, "viewer-phone.png")
 
     assert send_photo(phone, trained.slug, IMAGES / "pets.jpg")["unknown"] is True
-    expect(phone.locator("#hint")).to_have_text("Point the camera at a work.")
+    expect(phone.locator("#unknown")).to_be_visible()
+    expect(phone.locator("#unknown h2")).to_have_text("Not one of this collection's works")
+    expect(phone.locator("#unknown")).to_contain_text("step closer")
     expect(phone.locator("#work")).to_be_hidden()
+    expect(phone.locator("#card")).to_have_attribute("data-answers", "2")
+    screenshot(phone, "viewer-phone-unknown.png")
+
+
+def test_a_second_unrelated_photo_visibly_answers_again(phone, trained: Trained, tmp_path: Path) -> None:
+    phone = phone(REFUSE_CAMERA)
+    phone.goto(f"/v/{trained.slug}/")
+    other = tmp_path / "street.jpg"
+    Image.open(IMAGES / "pets.jpg").convert("RGB").rotate(90, expand=True).save(other)
+    assert send_photo(phone, trained.slug, IMAGES / "pets.jpg")["unknown"] is True
+    expect(phone.locator("#unknown")).to_be_visible()
+    first = phone.get_attribute("#shot-image", "src")
+    assert send_photo(phone, trained.slug, other)["unknown"] is True
+    expect(phone.locator("#card")).to_have_attribute("data-answers", "2")
+    expect(phone.locator("#unknown")).to_be_visible()
+    assert phone.get_attribute("#shot-image", "src") != first  # the new photo is the one shown
+
+
+def test_a_visitor_chooses_the_work_from_the_list_of_its_pictures(phone, trained: Trained) -> None:
+    phone = phone(REFUSE_CAMERA)
+    phone.goto(f"/v/{trained.slug}/")
+    phone.click("#choose-open")
+    choices = phone.locator("#works .work-choice")
+    expect(choices).to_have_count(3)
+    expect(choices.locator("img")).to_have_count(3)
+    phone.wait_for_function(
+        "[...document.querySelectorAll('#works img')].every((i) => i.complete && i.naturalWidth > 0)"
+    )
+    assert not_overflowing(phone)
+    screenshot(phone, "viewer-phone-list.png")
+    phone.locator(".work-choice", has_text="The Parrot").click()
+    expect(phone.locator("#work-title")).to_have_text("The Parrot")
+    expect(phone.locator("#work-description")).to_have_text("A macaw.")
+    expect(phone.locator("#resume")).to_be_visible()
+
+
+def test_a_works_wall_card_link_opens_on_its_card(phone, trained: Trained) -> None:
+    parrot = Album.objects.get(pk=trained.album).classes.get(name="parrot")
+    phone = phone()
+    phone.goto(f"/v/{trained.slug}/?work={parrot.pk}")
+    expect(phone.locator("#work-title")).to_have_text("The Parrot")
+    expect(phone.locator("#camera")).to_be_visible()
+    phone.wait_for_timeout(1500)  # the camera runs, but the chosen card stays
+    expect(phone.locator("#work-title")).to_have_text("The Parrot")
+    phone.click("#resume")
+    expect(phone.locator("#resume")).to_be_hidden()
+    phone.evaluate("window.dispatchEvent(new PageTransitionEvent('pagehide'))")
+    phone.wait_for_timeout(700)
+
+
+def not_overflowing(page: Page) -> bool:
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
 
 def test_on_a_page_that_is_not_https_the_viewer_says_so_and_offers_a_photo(phone, owner: User) -> None:
@@ -256,10 +312,12 @@ def upload_clip(page: Page, name: str, clip: Path, *others: Path) -> None:
     card = page.locator(f".class-card[data-name={name}]")
     card.locator("input[type=file]").set_input_files([*map(str, others), str(clip)])
     received = card.locator(".upload-row", has_text=clip.name).locator(".file-status")
-    expect(received).to_have_text(re.compile("^Received"), timeout=JOB_TIMEOUT_MS)
+    expect(received).to_have_text(re.compile("^(Received|Done)"), timeout=JOB_TIMEOUT_MS)
     job = page.locator(".job", has_text=f"Frames of {clip.name}")
     expect(job.locator(".job-status")).to_have_text("Done", timeout=JOB_TIMEOUT_MS)
     expect(job.locator(".job-stage")).to_have_text(re.compile(r"^[1-9]\d* frames? kept$"))
+    # The file's own line in the upload list follows its job to the end.
+    expect(received).to_have_text(re.compile(r"^Done: [1-9]\d* frames? kept$"))
     # The class's count follows once the job is done.
     expect(card.locator(".counts")).to_have_text(re.compile(r"0 photos · [1-9]\d* frames?"))
 

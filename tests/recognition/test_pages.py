@@ -362,6 +362,22 @@ def test_the_home_page_explains_how_a_cnn_classifies_and_a_detector_finds_object
 
 
 @pytest.mark.django_db
+def test_the_home_page_shows_signed_out_visitors_the_museum_feature():
+    html = Client().get(reverse("home")).content.decode()
+    assert 'id="museum"' in html
+    assert "visitors' page" in html
+    assert f'href="{reverse("signup")}"' in html
+    assert f'href="{reverse("signin")}"' in html
+
+
+@pytest.mark.django_db
+def test_the_home_page_leaves_the_museum_pitch_out_for_the_signed_in():
+    client = Client()
+    client.force_login(User.objects.create_user("curator@example.org"))
+    assert 'id="museum"' not in client.get(reverse("home")).content.decode()
+
+
+@pytest.mark.django_db
 def test_the_predict_page_offers_both_models():
     html = Client().get(reverse("predict")).content.decode()
     options = re.findall(r'<option value="([^"]+)" data-task="(\w+)"', html)

@@ -49,7 +49,7 @@ def test_frames_follow_the_video(videos: Path) -> None:
 
 @pytest.mark.parametrize("name", ["truncated.mp4", "not_a_video.mp4"])
 def test_it_refuses_a_broken_file(videos: Path, name: str) -> None:
-    with pytest.raises(VideoError, match="not a readable video"):
+    with pytest.raises(VideoError, match=r"content is not a video|cut short"):
         list(extract_frames(videos / name))
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from museion.accounts.access import require
 from museion.accounts.models import Role, User
-from museion.albums.models import Album, AlbumClass, Job, MediaItem
+from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
 from museion.errors import NotFound
 
 
@@ -37,6 +37,28 @@ def media_for(user: User, album_id: int, media_id: int, needed: Role = Role.VIEW
     found = (
         MediaItem.objects.select_related("album_class").filter(pk=media_id, album_class__album=album).first()
     )
+    if found is None:
+        raise NotFound()
+    return found
+
+
+def media_many_for(user: User, album_id: int, ids: list[int], needed: Role = Role.VIEWER) -> list[MediaItem]:
+    """Pictures of one album, all of them or NotFound (one of another album is as missing)."""
+    album = album_for(user, album_id, needed)
+    wanted = set(ids)
+    found = list(
+        MediaItem.objects.select_related("album_class__album__workspace").filter(
+            pk__in=wanted, album_class__album=album
+        )
+    )
+    if len(found) != len(wanted):
+        raise NotFound()
+    return found
+
+
+def video_for(user: User, album_id: int, video_id: int, needed: Role = Role.VIEWER) -> SourceVideo:
+    album = album_for(user, album_id, needed)
+    found = SourceVideo.objects.filter(pk=video_id, album_class__album=album).first()
     if found is None:
         raise NotFound()
     return found

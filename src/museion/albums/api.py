@@ -9,23 +9,28 @@ from ninja.files import UploadedFile
 from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, quota, services
-from museion.albums.access import album_for, class_for, job_for, media_for
+from museion.albums import jobs, quota, services, visitors
+from museion.albums.access import album_for, class_for, job_for, media_for, media_many_for, video_for
 from museion.albums.models import Album
 from museion.albums.schemas import (
     AlbumIn,
     AlbumOut,
     AlbumPatch,
     AlbumPrediction,
+    BulkDeleteIn,
+    BulkMoveIn,
     ClassIn,
     ClassOut,
     ClassPatch,
+    CountOut,
     JobEnvelope,
     JobOut,
     MediaOut,
     MoveIn,
+    RotateIn,
     UploadOut,
     VersionOut,
+    WorkOut,
 )
 from museion.errors import NotFound
 from museion.http.ratelimit import limit_request
@@ -113,6 +118,21 @@ def list_media(request: HttpRequest, album_id: int, class_id: int) -> list[dict]
     return [m.to_dict() for m in found.media.select_related("album_class")]
 
 
+# Before the routes of one picture, whose {media_id} would take `move` and `delete`.
+@router.post("/albums/{album_id}/media/move", response={200: CountOut, **E})
+def move_media_many(request: HttpRequest, album_id: int, body: BulkMoveIn) -> dict:
+    """Several pictures into one class of the same album: `count` moved."""
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    to_class = class_for(request.auth, album_id, body.to_class, Role.EDITOR)
+    return {"count": services.move_media_many(items, to_class)}
+
+
+@router.post("/albums/{album_id}/media/delete", response={200: CountOut, **E})
+def delete_media_many(request: HttpRequest, album_id: int, body: BulkDeleteIn) -> dict:
+    items = media_many_for(request.auth, album_id, body.items, Role.EDITOR)
+    return {"count": services.delete_media_many(items)}
+
+
 @router.get(
     "/albums/{album_id}/media/{media_id}/file", url_name="album_media_file", response={200: None, **E}
 )
@@ -130,6 +150,21 @@ def delete_media(request: HttpRequest, album_id: int, media_id: int) -> Status:
 def move_media(request: HttpRequest, album_id: int, media_id: int, body: MoveIn) -> dict:
     item = media_for(request.auth, album_id, media_id, Role.EDITOR)
     return services.move_media(item, class_for(request.auth, album_id, body.to_class, Role.EDITOR)).to_dict()
+
+
+@router.post("/albums/{album_id}/media/{media_id}/rotate", response={200: MediaOut, 413: ErrorOut, **E})
+def rotate_media(request: HttpRequest, album_id: int, media_id: int, body: RotateIn) -> dict:
+    """Turn a picture clockwise; its cached embeddings are dropped, so training recomputes them."""
+    return services.rotate_media(
+        media_for(request.auth, album_id, media_id, Role.EDITOR), body.degrees
+    ).to_dict()
+
+
+@router.post("/albums/{album_id}/videos/{video_id}/rotate", response={200: CountOut, 413: ErrorOut, **E})
+def rotate_video(request: HttpRequest, album_id: int, video_id: int, body: RotateIn) -> dict:
+    """Turn every frame of a clip clockwise: `count` frames turned."""
+    video = video_for(request.auth, album_id, video_id, Role.EDITOR)
+    return {"count": services.rotate_video(video, body.degrees)}
 
 
 @router.post("/albums/{album_id}/train", response={202: JobEnvelope, 409: ErrorOut, **E})
@@ -207,9 +242,24 @@ public = Router(tags=["visitor"])
 )
 def visitor_predict(request: HttpRequest, slug: str, image: File[UploadedFile]) -> dict:
     """What a visitor's phone sends: anonymous, for published albums only."""
-    album = Album.objects.filter(slug=slug, published=True).select_related("published_version").first()
-    if album is None:
-        raise NotFound("no published album here")
+    album = visitors.visitor_album(slug)
     request.museion_user = None  # type: ignore[attr-defined]
     limit_request(request, "visitor")
     return services.predict(album, read_upload(image))
+
+
+@public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)
+def visitor_works(request: HttpRequest, slug: str) -> list[dict]:
+    """The works of a published album, for the visitors' "choose it from the list"."""
+    return visitors.works(visitors.visitor_album(slug))
+
+
+@public.get(
+    "/v/{slug}/works/{work}/picture",
+    url_name="visitor_work_picture",
+    response={200: None, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
+def visitor_work_picture(request: HttpRequest, slug: str, work: int) -> FileResponse:
+    """One work's picture (its cover, or its first photo or frame): nothing else of the album."""
+    return FileResponse(visitors.picture_of(visitors.visitor_album(slug), work).open("rb"))

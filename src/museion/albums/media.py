@@ -32,6 +32,7 @@ MAX_ZIP_ENTRIES = 2_000
 MAX_ZIP_BYTES = 1_000_000_000  # uncompressed, all entries together
 MAX_VIDEO_SECONDS = 10 * 60
 SYSTEM_FILES = (".DS_Store", "Thumbs.db", "desktop.ini")
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".webm", ".mkv", ".avi", ".3gp")
 VIDEO_BRANDS = (b"ftyp", b"moov", b"mdat", b"wide", b"free")
 
 
@@ -72,6 +73,8 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None 
         return add_video(album_class, name, data, by)
     if not data:
         raise MediaError("empty_file", "the file is empty")
+    if PurePosixPath(safe_name(name)).suffix.lower() in VIDEO_SUFFIXES:
+        raise MediaError("not_a_video", "this file's content is not a video, though its name says so")
     raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
 
 
@@ -227,6 +230,41 @@ def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None =
         default_storage.delete(path)
         raise
     return Added(job=job)
+
+
+ROTATIONS = (90, 180, 270)  # degrees clockwise, as a curator turns a picture
+
+
+def rotate_item(item: MediaItem, degrees: int) -> MediaItem:
+    """Turn a stored picture by `degrees` clockwise: the turned file replaces the stored one (saved
+    as a new file through storage; the old one goes once the row says so), and the picture's cached
+    embeddings are dropped, so the next training computes them from what the picture now shows."""
+    if degrees not in ROTATIONS:
+        raise MediaError("invalid_rotation", "turn a picture by 90, 180 or 270 degrees")
+    with item.file.open("rb") as stored:
+        photo = open_photo(stored.read())
+    buffer = io.BytesIO()
+    # PIL turns counter-clockwise; the picture is upright already (EXIF applied), so none is kept.
+    photo.image.rotate(-degrees, expand=True).save(buffer, "JPEG", quality=92)
+    data = buffer.getvalue()
+    path = default_storage.save(
+        f"albums/{item.album_class.album_id}/{uuid.uuid4().hex}.jpg", ContentFile(data)
+    )
+    former = item.file.name
+    try:
+        with transaction.atomic():
+            claim_room(item.album_class.album.workspace, max(0, len(data) - item.size))
+            item.file.name, item.size = path, len(data)
+            item.width, item.height = (
+                (photo.height, photo.width) if degrees != 180 else (photo.width, photo.height)
+            )
+            item.save(update_fields=["file", "size", "width", "height"])
+            item.embeddings.all().delete()
+    except Exception:
+        default_storage.delete(path)
+        raise
+    _delete_files_on_commit([former])
+    return item
 
 
 def discard_video(job: Job) -> None:

@@ -102,6 +102,23 @@ class MoveIn(Schema):
     to_class: int
 
 
+class RotateIn(Schema):
+    degrees: int = Field(ge=90, le=270, multiple_of=90)  # clockwise
+
+
+class BulkMoveIn(Schema):
+    items: list[int] = Field(min_length=1, max_length=2000)
+    to_class: int
+
+
+class BulkDeleteIn(Schema):
+    items: list[int] = Field(min_length=1, max_length=2000)
+
+
+class CountOut(Schema):
+    count: int
+
+
 class VersionOut(Schema):
     version: int
     created: str
@@ -118,6 +135,15 @@ class Card(Schema):
     title: str
     description: str
     url: str
+
+
+class WorkOut(Schema):
+    id: int
+    name: str
+    title: str
+    description: str
+    url: str
+    picture_url: str | None  # the work's picture, served to anyone while the visitors' page is on
 
 
 class AlbumPrediction(Schema):

@@ -18,7 +18,7 @@ from museion.accounts.access import require
 from museion.accounts.models import Role, User, Workspace
 from museion.accounts.workspaces import personal_workspace
 from museion.albums import jobs, media, tasks
-from museion.albums.models import FPS_DEFAULT, Album, AlbumClass, Job, MediaItem, ModelVersion
+from museion.albums.models import FPS_DEFAULT, Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
 from museion.albums.recognize import recognize
 from museion.errors import DomainError, NotFound
 
@@ -119,6 +119,33 @@ def move_media(item: MediaItem, to_class: AlbumClass) -> MediaItem:
     item.album_class = to_class
     item.save(update_fields=["album_class"])
     return item
+
+
+def move_media_many(items: list[MediaItem], to_class: AlbumClass) -> int:
+    """Several pictures of one album into another of its classes; how many moved."""
+    for item in items:
+        move_media(item, to_class)
+    return len(items)
+
+
+def delete_media_many(items: list[MediaItem]) -> int:
+    with transaction.atomic():
+        for item in items:
+            media.delete_item(item)
+    return len(items)
+
+
+def rotate_media(item: MediaItem, degrees: int) -> MediaItem:
+    """Turn a picture by 90, 180 or 270 degrees clockwise; training recomputes its embedding."""
+    return media.rotate_item(item, degrees)
+
+
+def rotate_video(video: SourceVideo, degrees: int) -> int:
+    """Turn every frame of a clip (a phone held the wrong way); how many frames were turned."""
+    frames = list(video.items.select_related("album_class__album__workspace"))
+    for item in frames:
+        media.rotate_item(item, degrees)
+    return len(frames)
 
 
 # ---- training and versions -------------------------------------------------------------

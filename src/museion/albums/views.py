@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from copy import copy
 from itertools import groupby
+from urllib.parse import urlsplit
 
 from django import forms
 from django.conf import settings
@@ -21,10 +22,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
-from museion.albums import services
+from museion.albums import services, visitors
 from museion.albums.access import album_for, class_for, media_for
 from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
 from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
+from museion.albums.qr import qr_svg
+from museion.errors import NotFound
 from museion.http.pages import action, page, refusals
 
 MAX_MISSES = 48  # misclassified validation pictures shown per version
@@ -97,7 +100,7 @@ def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
         "classes": class_rows(album),
         "jobs": job_rows(album),
         "versions": version_rows(album),
-        "viewer_link": request.build_absolute_uri(reverse("viewer", kwargs={"slug": album.slug})),
+        **visitor_link_context(request, album),
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
     }
     return render(request, "albums/album.html", context)
@@ -267,12 +270,50 @@ def media_move(request: HttpRequest, album_id: int, media_id: int) -> HttpRespon
     return redirect("album_class", album_id=album_id, class_id=former)
 
 
+# ---- the visitors' link: QR code and wall cards ------------------------------------------
+
+
+def visitor_link_context(request: HttpRequest, album: Album, work: AlbumClass | None = None) -> dict:
+    """The visitors' link of the album (or of one work), its QR code, and whether a phone can open it."""
+    link = visitors.visitor_link(request, album, work)
+    return {
+        "viewer_link": link,
+        "qr": qr_svg(link),
+        "link_is_local": visitors.is_local(link),
+        "link_host": urlsplit(link).hostname,
+    }
+
+
+def _wall_card(request: HttpRequest, album: Album, work: AlbumClass | None, back: str) -> HttpResponse:
+    context = visitor_link_context(request, album, work)
+    context = {**context, "album": album, "work": work, "back": back, "link": context["viewer_link"]}
+    return render(request, "albums/wall_card.html", context)
+
+
+@page
+def album_wall_card(request: HttpRequest, album_id: int) -> HttpResponse:
+    """A printable A5 card with the QR code of the album's visitors' page."""
+    album = album_for(request.user, album_id)
+    return _wall_card(request, album, None, _album_url(album.pk, "summary"))
+
+
+@page
+def work_wall_card(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
+    """A printable A5 card for one work: its QR code opens the visitors' page on the work's card."""
+    found = class_for(request.user, album_id, class_id)
+    back = reverse("album_class", kwargs={"album_id": album_id, "class_id": class_id})
+    return _wall_card(request, found.album, found, back)
+
+
 # ---- the visitor viewer -------------------------------------------------------------
 
 
 def viewer(request: HttpRequest, slug: str) -> HttpResponse:
-    """Public, for published albums only: what a visitor's phone opens."""
-    album = Album.objects.filter(slug=slug, published=True).first()
-    if album is None:
-        raise Http404
-    return render(request, "albums/viewer.html", {"album": album})
+    """Public, for published albums only: what a visitor's phone opens; `?work=ID` (a work's wall
+    card) opens on that work's card."""
+    try:
+        album = visitors.visitor_album(slug)
+    except NotFound:
+        raise Http404 from None
+    work = request.GET.get("work", "")
+    return render(request, "albums/viewer.html", {"album": album, "work": work if work.isdigit() else ""})

@@ -35,6 +35,7 @@ STATUS = {
     "unsupported_format": 415,
     "unsupported_media": 415,
     "bad_video": 415,
+    "not_a_video": 415,  # a file named like a video holding something else
     # a model that is known but cannot be run here just now
     "model_error": 503,
     "model_unavailable": 503,

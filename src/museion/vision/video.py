@@ -47,9 +47,28 @@ def extract_frames(
         stream.thread_type = "AUTO"
         yield from _sample(container, stream, fps, max_frames, max_side)
     except av.error.FFmpegError as exc:
-        raise VideoError(f"the video is damaged or incomplete ({exc.strerror or exc})") from None
+        raise VideoError(f"the video is damaged part-way: {in_plain_words(exc)}") from None
     finally:
         container.close()
+
+
+NOT_A_VIDEO = "this file's content is not a video, or the video is damaged"
+
+
+def in_plain_words(exc: av.error.FFmpegError) -> str:
+    """What FFmpeg's error means for the person who sent the file, without FFmpeg's wording.
+
+    The one place decoder errors become sentences: uploads, frame jobs and the CLI all say these.
+    """
+    if isinstance(exc, av.error.EOFError):
+        return "the video ends too early: the file is cut short (a copy or upload that did not finish)"
+    if isinstance(
+        exc, av.error.DecoderNotFoundError | av.error.PatchWelcomeError | av.error.OptionNotFoundError
+    ):
+        return "the video is in a format Museion cannot decode; send H.264, HEVC or VP9 (what phones record)"
+    if isinstance(exc, av.error.MemoryError):
+        return "the video is too large to decode on this server"
+    return NOT_A_VIDEO
 
 
 def _open(source: VideoSource) -> av.container.InputContainer:
@@ -60,9 +79,9 @@ def _open(source: VideoSource) -> av.container.InputContainer:
     try:
         container = av.open(source, mode="r", metadata_errors="ignore")
     except av.error.FFmpegError as exc:
-        raise VideoError(f"the file is not a readable video ({exc.strerror or exc})") from None
-    except (OSError, ValueError) as exc:
-        raise VideoError(f"the file is not a readable video ({exc})") from None
+        raise VideoError(in_plain_words(exc)) from None
+    except (OSError, ValueError):
+        raise VideoError(NOT_A_VIDEO) from None
     # FFmpeg also reads a JPEG or PNG as a one-frame "video"; that is a photo.
     if container.format.name == "image2" or container.format.name.endswith("_pipe"):
         container.close()

@@ -7,6 +7,7 @@ described in the README; a malformed one stops start-up with a message.
 
 from __future__ import annotations
 
+import re
 import secrets
 from pathlib import Path
 
@@ -36,6 +37,18 @@ SECRET_KEY = _secret_key()
 DEBUG = env_bool("MUSEION_DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+
+def _public_url() -> str:
+    """MUSEION_PUBLIC_URL: where phones reach this server (`https://museum.example.org`); the visitors'
+    links, QR codes and wall cards use it. Empty: the address the curator's browser used."""
+    url = env_str("MUSEION_PUBLIC_URL", "").rstrip("/")
+    if url and not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", url):
+        raise ConfigError(f"MUSEION_PUBLIC_URL must look like https://museum.example.org, got {url!r}")
+    return url
+
+
+PUBLIC_URL = _public_url()
 
 INSTALLED_APPS = [
     "django.contrib.auth",

@@ -243,6 +243,30 @@
     });
   }
 
+  // A video's line in the upload list says how its frames job ended (the job list says it too).
+  async function followJob(task, id) {
+    for (;;) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      let result;
+      try {
+        result = await call("GET", "/jobs/" + id);
+      } catch (e) {
+        continue; // offline for a moment: ask again
+      }
+      if (!result.ok) return;
+      const job = result.data;
+      if (!FINAL.includes(job.status)) continue;
+      if (job.status === "succeeded") task.status.textContent = "Done: " + plural((job.result || {}).frames || 0, "frame") + " kept";
+      else if (job.status === "cancelled") task.status.textContent = "Cancelled";
+      else {
+        task.row.classList.remove("accepted");
+        task.row.classList.add("refused");
+        task.status.textContent = "Refused: " + (job.error || "the video could not be read");
+      }
+      return;
+    }
+  }
+
   // The server is busy with this user's (or workspace's) earlier zips or videos: wait as it says, send again.
   function later(task, xhr) {
     const seconds = Math.min(60, Math.max(1, parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5));
@@ -270,6 +294,7 @@
     if (data.job) {
       task.status.textContent = "Received: frames are taken in a job below";
       addJob(data.job, task.file.name, true);
+      followJob(task, data.job.id);
     } else {
       task.status.textContent = "Added " + plural(data.items.length, "photo");
       if (data.items.length) refreshSoon();

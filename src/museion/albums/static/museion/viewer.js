@@ -1,8 +1,11 @@
-// Visitor viewer: the phone's camera shows what it sees; twice a second a small
+// Visitors' page: the phone's camera shows what it sees; twice a second a small
 // JPEG of the picture goes to the album's public predict endpoint (never more
-// than one at a time), and the page shows the recognized work's card. Without a
-// camera (none, not allowed, or not HTTPS) it falls back to sending one photo.
-// Everything from the server is shown with textContent: class texts are user text.
+// than one at a time), and the page shows the recognized work's card, or "not one
+// of this collection's works" with what to try. A photo can be taken instead (and
+// is the only way without a camera: none, not allowed, or not HTTPS); the picture
+// each answer is for is shown beside it. "Choose it from the list" lists the
+// album's works with their pictures. Everything from the server is shown with
+// textContent: class texts are user text.
 (function () {
   "use strict";
 
@@ -11,30 +14,56 @@
   const PHOTO_SIDE = 1024; // pixels of the longest side of a chosen photo
   const JPEG_QUALITY = 0.8;
   const TIMEOUT_MS = 15000;
-  const UNKNOWN_AFTER = 2; // answers in a row before a shown card gives way to the hint
+  const UNKNOWN_AFTER = 2; // camera answers in a row before a shown card gives way to "not one of..."
   const POINT = "Point the camera at a work.";
 
-  const { $, sentence } = window.Museion;
+  const { $, make, sentence } = window.Museion;
   const root = $("viewer");
   if (!root) return;
 
   const el = {
     camera: $("camera"), video: $("preview"), fallback: $("fallback"), reason: $("fallback-reason"),
-    photo: $("photo"), hint: $("hint"), work: $("work"), title: $("work-title"),
-    description: $("work-description"), link: $("work-link"), status: $("status"),
+    photo: $("photo"), photoLabel: $("photo-label"), card: $("card"), shot: $("shot"), shotImage: $("shot-image"),
+    shotCaption: $("shot-caption"), hint: $("hint"), work: $("work"), picture: $("work-picture"),
+    title: $("work-title"), description: $("work-description"), link: $("work-link"), unknown: $("unknown"),
+    resumeRow: $("resume-row"), resume: $("resume"), status: $("status"), chooseOpen: $("choose-open"),
+    works: $("works"), worksStatus: $("works-status"),
   };
-  const state = { misses: 0, backoff: 0, running: false };
+  // `chosen`: a card the visitor picked from the list (or a wall card opened) stays until they ask
+  // to recognize again; `answers` counts answers shown, so that each one is seen to arrive.
+  const state = { misses: 0, backoff: 0, running: false, chosen: false, answers: 0, shotUrl: "", works: null };
 
   // ---- showing answers -------------------------------------------------------
 
+  function only(part) {
+    el.hint.hidden = part !== el.hint;
+    el.work.hidden = part !== el.work;
+    el.unknown.hidden = part !== el.unknown;
+  }
+
   function showHint(text) {
-    el.work.hidden = true;
-    el.hint.hidden = false;
     el.hint.textContent = text;
+    only(el.hint);
+  }
+
+  // A new answer is seen to arrive even when it says the same as the last one.
+  function arrived() {
+    state.answers += 1;
+    el.card.dataset.answers = String(state.answers);
+    el.card.classList.remove("fresh");
+    void el.card.offsetWidth; // restart the animation
+    el.card.classList.add("fresh");
+  }
+
+  function pictureFor(card) {
+    if (card.picture_url) return card.picture_url;
+    if (typeof card.picture === "string") return card.picture;
+    const known = (state.works || []).find((w) => w.name === card.label);
+    return known ? known.picture_url : null;
   }
 
   function showWork(card) {
-    el.title.textContent = card.title || card.label;
+    el.title.textContent = card.title || card.label || card.name;
     el.description.textContent = card.description || "";
     el.description.hidden = !card.description;
     // Only web links: a `javascript:` URL typed into a class must never run here.
@@ -46,8 +75,24 @@
       el.link.removeAttribute("href");
       el.link.hidden = true;
     }
-    el.hint.hidden = true;
-    el.work.hidden = false;
+    setPicture(pictureFor(card));
+    if (!pictureFor(card) && !state.works) {
+      // The answer names the work; its picture comes from the list, loaded once.
+      loadWorks().then(() => el.title.textContent === (card.title || card.label) && setPicture(pictureFor(card)), () => {});
+    }
+    only(el.work);
+    arrived();
+  }
+
+  function setPicture(url) {
+    el.picture.hidden = !url;
+    if (url) el.picture.src = url;
+    else el.picture.removeAttribute("src");
+  }
+
+  function showUnknown() {
+    only(el.unknown);
+    arrived();
   }
 
   // `live`: an answer for a camera frame; a single unknown frame does not hide the card.
@@ -55,11 +100,20 @@
     const best = answer.predictions && answer.predictions[0];
     if (answer.unknown || !best) {
       state.misses += 1;
-      if (!live || state.misses >= UNKNOWN_AFTER || el.work.hidden) showHint(POINT);
+      if (!live || state.misses >= UNKNOWN_AFTER) showUnknown();
     } else {
       state.misses = 0;
       showWork(best);
     }
+  }
+
+  // The picture the next answer is for: the visitor's photo, or the camera's frame.
+  function showShot(blob, caption) {
+    if (state.shotUrl) URL.revokeObjectURL(state.shotUrl);
+    state.shotUrl = URL.createObjectURL(blob);
+    el.shotImage.src = state.shotUrl;
+    el.shotCaption.textContent = caption;
+    el.shot.hidden = false;
   }
 
   function setStatus(text) {
@@ -82,7 +136,7 @@
       if (response.ok && data && Array.isArray(data.predictions)) {
         setStatus("");
         state.backoff = 0;
-        show(data, live);
+        if (!state.chosen) show(data, live);
         return data;
       }
       if (response.status === 429) state.backoff = Math.min(10000, (state.backoff || 1000) * 2);
@@ -121,9 +175,9 @@
     while (state.running) {
       const started = performance.now();
       const video = el.video;
-      if (!document.hidden && video.readyState >= 2 && video.videoWidth) {
+      if (!state.chosen && !document.hidden && video.readyState >= 2 && video.videoWidth) {
         const blob = await toJpeg(video, video.videoWidth, video.videoHeight, LONG_SIDE);
-        if (blob) await send(blob, true);
+        if (blob && (await send(blob, true)) && !state.chosen) showShot(blob, "What the camera saw");
       }
       await sleep(Math.max(0, INTERVAL_MS - (performance.now() - started)) + state.backoff);
     }
@@ -144,7 +198,7 @@
     el.camera.hidden = true;
     el.reason.textContent = reason;
     el.fallback.hidden = false;
-    showHint("Take a photo of a work to learn about it.");
+    if (!state.chosen) showHint("Take a photo of a work to learn about it.");
   }
 
   async function startCamera() {
@@ -168,7 +222,9 @@
     }
     el.video.srcObject = stream;
     el.camera.hidden = false;
-    showHint(POINT);
+    el.photoLabel.textContent = "Or take a photo";
+    el.photoLabel.classList.add("secondary");
+    if (!state.chosen) showHint(POINT);
     try {
       await el.video.play();
     } catch (e) {
@@ -177,11 +233,13 @@
     loop();
   }
 
-  // ---- the photo fallback ----------------------------------------------------
+  // ---- a photo ---------------------------------------------------------------
 
   async function sendPhoto(file) {
     if (!file) return;
+    resume();
     setStatus("Recognizing…");
+    showHint("Recognizing your photo…");
     el.photo.disabled = true;
     try {
       let blob = file;
@@ -192,15 +250,106 @@
       } catch (e) {
         blob = file; // a format this browser cannot read (HEIC): the server reads it
       }
+      showShot(blob, "Your photo");
       await send(blob, false);
     } finally {
       el.photo.disabled = false;
     }
   }
 
+  // ---- choosing a work from the list -----------------------------------------
+
+  // The album's works, asked for once (a failed ask is asked again next time).
+  let worksAsked = null;
+  function loadWorks() {
+    if (!worksAsked) {
+      worksAsked = fetch(root.dataset.works, { credentials: "omit", cache: "no-store" })
+        .then((response) => (response.ok ? response.json() : Promise.reject(new Error("works " + response.status))))
+        .then((works) => (state.works = works))
+        .catch((error) => {
+          worksAsked = null;
+          throw error;
+        });
+    }
+    return worksAsked;
+  }
+
+  function workButton(work) {
+    const button = make("button", "work-choice");
+    button.type = "button";
+    button.dataset.work = work.id;
+    if (work.picture_url) {
+      const img = make("img");
+      img.src = work.picture_url;
+      img.alt = "";
+      img.loading = "lazy";
+      button.append(img);
+    } else {
+      button.append(make("span", "no-picture", "No picture"));
+    }
+    button.append(make("span", "work-choice-title", work.title || work.name));
+    button.addEventListener("click", () => choose(work));
+    return button;
+  }
+
+  // The chosen card stays until the visitor takes a photo or asks to recognize again.
+  function choose(work) {
+    state.chosen = true;
+    el.shot.hidden = true;
+    setStatus("");
+    showWork(work);
+    el.resumeRow.hidden = false;
+    el.card.scrollIntoView({ behavior: "smooth", block: "start" });
+  }
+
+  function resume() {
+    state.chosen = false;
+    state.misses = 0;
+    el.resumeRow.hidden = true;
+  }
+
+  async function openList() {
+    const open = el.works.hidden;
+    el.chooseOpen.setAttribute("aria-expanded", String(open));
+    el.works.hidden = !open;
+    if (!open || el.works.childElementCount) return;
+    el.worksStatus.textContent = "Loading the works…";
+    try {
+      const works = await loadWorks();
+      el.works.replaceChildren(...works.map((w) => {
+        const item = make("li");
+        item.append(workButton(w));
+        return item;
+      }));
+      el.worksStatus.textContent = works.length ? "" : "This collection has no works yet.";
+    } catch (e) {
+      el.worksStatus.textContent = "The list could not be loaded. Check the connection and try again.";
+      el.works.hidden = true;
+      el.chooseOpen.setAttribute("aria-expanded", "false");
+    }
+  }
+
+  // A work's wall card opens this page on its card (`?work=ID`).
+  async function openWallCard(id) {
+    state.chosen = true;
+    try {
+      const work = (await loadWorks()).find((w) => String(w.id) === id);
+      if (work) choose(work);
+      else resume();
+    } catch (e) {
+      resume();
+    }
+  }
+
   el.photo.addEventListener("change", () => {
     sendPhoto(el.photo.files[0]);
     el.photo.value = ""; // the same photo again is a change too
+  });
+  el.chooseOpen.addEventListener("click", openList);
+  el.resume.addEventListener("click", () => {
+    resume();
+    el.shot.hidden = true;
+    showHint(state.running ? POINT : "Take a photo of a work to learn about it.");
   });
   window.addEventListener("pagehide", () => {
     state.running = false;
@@ -211,5 +360,6 @@
   window.addEventListener("pageshow", (e) => {
     if (e.persisted && !state.running && el.fallback.hidden) startCamera(); // back from the page cache
   });
+  if (root.dataset.work) openWallCard(root.dataset.work);
   startCamera();
 })();
