@@ -13,6 +13,9 @@ from museion.vision.errors import VisionError
 STATUS = {
     "not_found": 404,
     "forbidden": 403,
+    # MUSEION_SIGNUP is closed, or invite and the sign-up came without an invitation
+    "signup_closed": 403,
+    "invitation_required": 403,
     # in conflict with the state of things: try again once it changed
     "name_taken": 409,
     "already_training": 409,
