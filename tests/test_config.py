@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from museion.config import ConfigError, Settings, checkout_root
+from museion.config import ConfigError, Settings, checkout_root, signup_mode
 
 
 def test_it_defaults_home_to_var_in_a_checkout() -> None:
@@ -54,3 +54,13 @@ def test_model_dir_may_live_apart_from_home(tmp_path: Path) -> None:
 def test_it_fails_loudly_on_a_bad_value(name: str, value: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         Settings.from_env({name: value})
+
+
+@pytest.mark.parametrize(("raw", "mode"), [("", "open"), ("closed", "closed"), (" Invite ", "invite")])
+def test_signup_mode_is_open_unless_set(raw: str, mode: str) -> None:
+    assert signup_mode({"MUSEION_SIGNUP": raw}) == mode
+
+
+def test_an_unknown_signup_mode_is_refused_loudly() -> None:
+    with pytest.raises(ConfigError, match="MUSEION_SIGNUP must be one of open, closed, invite"):
+        signup_mode({"MUSEION_SIGNUP": "invitation"})

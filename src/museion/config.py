@@ -71,6 +71,24 @@ def env_str(name: str, default: str, *, env: Mapping[str, str] | None = None) ->
     return raw or default
 
 
+def env_choice(
+    name: str, default: str, choices: tuple[str, ...], *, env: Mapping[str, str] | None = None
+) -> str:
+    raw = env_str(name, default, env=env).lower()
+    if raw not in choices:
+        raise ConfigError(f"{name} must be one of {', '.join(choices)}, got {raw!r}")
+    return raw
+
+
+# Who may create an account: anyone, nobody (operators create them: `museion users create`),
+# or only someone holding a workspace invitation link.
+SIGNUP_MODES = ("open", "closed", "invite")
+
+
+def signup_mode(env: Mapping[str, str] | None = None) -> str:
+    return env_choice("MUSEION_SIGNUP", "open", SIGNUP_MODES, env=env)
+
+
 def env_rate(name: str, default: str, *, env: Mapping[str, str] | None = None) -> tuple[int, int]:
     """A rate such as `60/minute`: (requests, seconds). `0` turns the limit off."""
     raw = env_str(name, default, env=env).lower()

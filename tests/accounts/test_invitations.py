@@ -131,7 +131,8 @@ def test_opening_the_link_shows_the_invitation_and_accepts_nothing(owner: User, 
     assert "Join “Museum”" in page
     assert "<strong>editor</strong>" in page
     assert f"{reverse('signin')}?next={link}" in page
-    assert f"{reverse('signup')}?next={link}" in page
+    # Signing up from the link joins at once (tests/accounts/test_signup_modes.py).
+    assert f"{reverse('signup')}?invitation={link.strip('/').rsplit('/', 1)[-1]}" in page
     invitee = web.make_user("someone@example.org")
     assert "Accept the invitation" in signed_in(invitee).get(link).content.decode()  # a mail scanner's GET
     assert museum.role_of(invitee) is None

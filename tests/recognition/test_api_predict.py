@@ -53,7 +53,7 @@ def test_classifying_answers_the_documented_shape(client: Client, parrot: bytes,
     assert body["id"] is None
     assert (body["model"], body["task"]) == ("imagenet-mobilenetv2", "classify")
     assert (body["width"], body["height"]) == Image.open(IMAGES / "parrot.jpg").size
-    assert all(sorted(p) == ["index", "label", "score"] for p in body["predictions"])
+    assert all(sorted(p) == ["full_label", "index", "label", "score"] for p in body["predictions"])
     assert body["predictions"][0]["label"] == "macaw"
 
 
@@ -74,7 +74,7 @@ def test_detecting_answers_the_documented_shape(client: Client, pets: bytes, db)
     assert (body["width"], body["height"]) == (width, height)
     assert [d["label"] for d in body["detections"]].count("dog") >= 2
     for found in body["detections"]:
-        assert sorted(found) == ["box", "index", "label", "score"]
+        assert sorted(found) == ["box", "full_label", "index", "label", "score"]
         x0, y0, x1, y1 = found["box"]
         assert 0 <= x0 < x1 <= width
         assert 0 <= y0 < y1 <= height

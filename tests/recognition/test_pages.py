@@ -81,12 +81,14 @@ def test_history_shows_a_prediction_with_thumbnail_model_label_score_and_date(
     assert response.status_code == 200
     html = response.content.decode()
     assert shown(response) == [prediction.pk]
-    assert f'href="/api/v1/predictions/{prediction.pk}/image"' in html
-    assert f"<td>{DEFAULT_CLASSIFIER}</td>" in html
+    detail = reverse("prediction", args=[prediction.pk])
+    assert f'<a href="{detail}"><img src="/api/v1/predictions/{prediction.pk}/thumbnail"' in html
+    assert f"<td>{services.servable_model(DEFAULT_CLASSIFIER).title}</td>" in html  # the title, not the id
     assert prediction.label == "macaw"
-    assert "<td>macaw</td>" in html
+    assert f'<td><a href="{detail}">macaw</a></td>' in html
     assert f"<td>{round(prediction.score * 100)}%</td>" in html
-    assert "<td>2025-03-04 09:30</td>" in html
+    # In UTC for the server; times.js shows it in the browser's time zone.
+    assert '<time class="local" datetime="2025-03-04T09:30:00+00:00">2025-03-04 09:30 UTC</time>' in html
     assert "1 prediction<" in html
 
 
@@ -105,8 +107,8 @@ def test_history_shows_a_detection_that_found_nothing(owner: User, owner_client:
     empty = Outcome(outcome.spec, outcome.photo, [])
     stored(owner, (empty, data))
     html = owner_client.get(reverse("history")).content.decode()
-    assert f"<td>{DEFAULT_DETECTOR}</td>" in html
-    assert "<td>nothing found</td>" in html
+    assert f"<td>{services.servable_model(DEFAULT_DETECTOR).title}</td>" in html
+    assert ">nothing found</a></td>" in html
 
 
 @pytest.mark.parametrize("persona", ["teammate", "outsider"])

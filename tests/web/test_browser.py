@@ -168,8 +168,10 @@ def test_detector_draws_labelled_boxes(page: Page, images: Path) -> None:
     answer = info.value.json()
     assert answer["task"] == "detect"
     assert answer["detections"]
+    # Asked down to the slider's lowest setting; shown from its default, 30%.
+    assert min(d["score"] for d in answer["detections"]) >= 0.1
     found = page.locator("#answer .found li")
-    expect(found).to_have_count(len(answer["detections"]))
+    expect(found).to_have_count(sum(d["score"] >= 0.3 for d in answer["detections"]))
     expect(page.locator("#answer")).to_contain_text(answer["detections"][0]["label"])
     assert painted_pixels(page, "#photo-boxes") > 0
     screenshot(page, "predict-detect.png")
@@ -247,3 +249,122 @@ def painted_pixels(page: Page, selector: str) -> int:
 
 def no_horizontal_scroll(page: Page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+# ---- the history stays one entry a photo; detector tags; occlusion's change; the heat map ----
+
+
+def history_count(page: Page) -> int:
+    return page.evaluate("fetch('/api/v1/predictions').then(r => r.json()).then(b => b.total)")
+
+
+def test_another_model_on_the_same_photo_is_a_preview_until_saved(page: Page, images: Path) -> None:
+    sign_up(page)
+    first = upload(page, images / "pets.jpg")
+    assert first["id"] is not None
+    expect(page.locator("#save-row")).to_be_hidden()
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as preview:
+        page.select_option("#model", "coco-yolox-nano")
+    assert preview.value.json()["id"] is None  # store=false
+    expect(page.locator("#answer .found li").first).to_be_visible()
+    expect(page.locator("#save-row")).to_be_visible()
+    assert history_count(page) == 1
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as saved:
+        page.click("#save")
+    assert saved.value.json()["id"] is not None
+    expect(page.locator("#save")).to_have_text("Saved")
+    expect(page.locator("#save-note a")).to_have_attribute("href", f"/history/{saved.value.json()['id']}/")
+    assert history_count(page) == 2
+
+
+def test_the_threshold_slider_filters_boxes_without_asking_again(page: Page, images: Path) -> None:
+    page.goto("/predict/")
+    page.select_option("#model", "coco-yolox-nano")
+    answer = upload(page, images / "pets.jpg")
+    expect(page.locator("#threshold-tools")).to_be_visible()
+    scores = [d["score"] for d in answer["detections"]]
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url) if "/predict" in r.url else None)
+    for least in (10, 50, 90):
+        page.fill("#threshold", str(least))
+        expect(page.locator("#answer .found li")).to_have_count(sum(s >= least / 100 for s in scores))
+        expect(page.locator("#threshold-value")).to_have_text(f"{least}%")
+    assert requests == []
+    page.select_option("#model", "imagenet-mobilenetv2")
+    expect(page.locator("#threshold-tools")).to_be_hidden()
+
+
+PLACE_TAGS = """([boxes, width, height]) => { const ctx = document.createElement("canvas").getContext("2d");
+    ctx.font = "600 13px system-ui, sans-serif";
+    const d = boxes.map(([label, box], i) => ({ label, box, index: i, score: 0.9 - i / 100 }));
+    return window.MuseionBoxes.placeTags(ctx, d, 1, 1, width, height); }"""
+
+
+def apart(a: dict, b: dict) -> bool:
+    beside = a["x"] + a["w"] <= b["x"] or b["x"] + b["w"] <= a["x"]
+    return beside or a["y"] + a["h"] <= b["y"] or b["y"] + b["h"] <= a["y"]
+
+
+def test_tags_of_crowded_small_boxes_never_overlap_or_leave_the_picture(page: Page) -> None:
+    page.goto("/predict/")
+    crowd = [[f"a rather long label number {i}", [10 + (i % 6) * 24, 30 + (i // 6) * 24, 30 + (i % 6) * 24,
+              50 + (i // 6) * 24]] for i in range(24)]  # fmt: skip
+    tags = page.evaluate(PLACE_TAGS, [crowd, 260, 130])
+    assert len(tags) >= 4
+    for i, a in enumerate(tags):
+        assert a["x"] >= 0
+        assert a["x"] + a["w"] <= 260
+        assert a["y"] >= 0
+        assert a["y"] + a["h"] <= 130
+        assert a["w"] <= 140
+        assert a["text"].endswith("…")
+        assert all(apart(a, b) for b in tags[i + 1 :])
+
+
+def test_a_tag_longer_than_its_small_box_is_shortened_and_neighbours_both_get_one(page: Page) -> None:
+    page.goto("/predict/")
+    long_label = "Staffordshire bullterrier, and a great deal more"
+    (alone,) = page.evaluate(PLACE_TAGS, [[[long_label, [100, 100, 120, 120]]], 390, 300])
+    assert alone["text"].endswith("…")
+    assert alone["w"] <= 140
+    side_by_side = [["dog", [100, 100, 130, 130]], ["cat", [132, 100, 162, 130]]]
+    two = page.evaluate(PLACE_TAGS, [side_by_side, 390, 300])
+    assert [t["text"] for t in two] == ["dog 90.0%", "cat 89.0%"]
+    assert apart(*two)
+
+
+def test_occlusion_shows_the_change_in_confidence_and_a_heat_map(phone: Page, images: Path) -> None:
+    sign_up(phone)
+    upload(phone, images / "parrot.jpg")
+    phone.click("#occlude")
+    scribble(phone, settled_box(phone, "#paint"))
+    with phone.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as again:
+        phone.click("#again")
+    assert again.value.json()["id"] is None  # a painted copy is never kept
+    change = phone.locator("#occluded-answer .change")
+    expect(change).to_contain_text(re.compile(r"macaw: [\d.]+% → [\d.<]+% \(−[\d.]+ pts\)"))
+    expect(phone.locator("#occluded-answer .bars .delta").first).to_be_visible()
+
+    phone.check("#heat-mode")
+    expect(phone.locator("#paint")).to_be_hidden()
+    with phone.expect_response("**/api/v1/predict/heatmap", timeout=PREDICT_TIMEOUT_MS) as made:
+        phone.click("#heat-run")
+    heat = made.value.json()
+    assert (heat["label"], heat["grid"]) == ("macaw", 7)
+    expect(phone.locator("#heat-caption")).to_contain_text("macaw")  # at 100% anywhere: "in every part"
+    phone.wait_for_function("() => document.querySelector('#heat-canvas').width > 0")
+    assert painted_pixels(phone, "#heat-canvas") > 0
+    assert no_horizontal_scroll(phone)
+    assert history_count(phone) == 1  # neither the painted copy nor the heat map
+    screenshot(phone, "predict-heatmap-phone.png")
+
+
+def test_a_heat_map_needs_a_classifier(page: Page, images: Path) -> None:
+    page.goto("/predict/")
+    upload(page, images / "parrot.jpg")
+    page.click("#occlude")
+    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS):
+        page.select_option("#model", "coco-yolox-nano")
+    page.check("#heat-mode")
+    expect(page.locator("#heat-run")).to_be_disabled()
+    expect(page.locator("#heat-caption")).to_contain_text("needs a classifier")

@@ -62,6 +62,7 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
             "json": {"email": team.owner.email, "password": PASSWORD, "name": "script"}
         },
         ("POST", "/api/v1/predict"): {"form": {"model": "imagenet-mobilenetv2"}, "file": "image"},
+        ("POST", "/api/v1/predict/heatmap"): {"form": {"model": "imagenet-mobilenetv2"}, "file": "image"},
         ("GET", "/api/v1/predictions"): {"query": {"model": "imagenet-mobilenetv2", "start": "2026-01-01"}},
         ("POST", "/api/v1/albums"): {"json": {"name": "Birds", "description": "Of the coast."}},
         ("PATCH", "/api/v1/albums/{album_id}"): {"json": {"name": "Birds", "description": "Of the coast."}},

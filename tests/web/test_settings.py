@@ -59,6 +59,7 @@ def test_the_embedded_defaults_need_no_setting(tmp_path: Path) -> None:
         ("DATABASE_URL", "oracle-ish://x", "DATABASE_URL is not a database URL Museion knows"),
         ("MUSEION_JOB_STALE_SECONDS", "1", "MUSEION_JOB_STALE_SECONDS must be at least 3"),
         ("MUSEION_MAX_QUEUE_SECONDS", "soon", "MUSEION_MAX_QUEUE_SECONDS must be a number"),
+        ("MUSEION_SIGNUP", "members", "MUSEION_SIGNUP must be one of open, closed, invite, got 'members'"),
     ],
 )
 def test_a_bad_production_setting_stops_start_up_with_its_name(

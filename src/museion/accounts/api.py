@@ -28,10 +28,15 @@ from museion.http.schemas import ErrorOut
 router = Router(tags=["auth"])
 
 
-@router.post("/signup", response={201: UserOut, 400: ErrorOut, 429: ErrorOut}, auth=None)
+@router.post(
+    "/signup",
+    response={201: UserOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut, 410: ErrorOut, 429: ErrorOut},
+    auth=None,
+)
 def signup(request: HttpRequest, body: SignupIn) -> Status:
+    """Create an account. 403 `signup_closed` or `invitation_required` as MUSEION_SIGNUP says."""
     hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
-    user = sign_up(body.email, body.password)
+    user = sign_up(body.email, body.password, body.invitation.strip())
     return Status(201, UserOut(id=user.pk, email=user.email))
 
 

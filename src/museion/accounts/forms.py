@@ -1,7 +1,15 @@
 from __future__ import annotations
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+)
+
+from museion.accounts.models import User
+from museion.accounts.services import reset_password
 
 
 class SignupForm(forms.Form):
@@ -31,3 +39,18 @@ class PasswordForm(PasswordChangeForm):
         label="Also revoke my API tokens",
         help_text="Scripts and apps using them stop working until they get a new token.",
     )
+
+
+class ResetRequestForm(PasswordResetForm):
+    email = forms.EmailField(
+        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+    )
+
+
+class ResetPasswordForm(SetPasswordForm):
+    """The new password from a mailed reset link: set as the operator's reset does, tokens revoked too
+    (whoever knew the old password may have made some)."""
+
+    def save(self, commit: bool = True) -> User:
+        reset_password(self.user, self.cleaned_data["new_password1"])
+        return self.user

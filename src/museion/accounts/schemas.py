@@ -6,6 +6,9 @@ from ninja import Schema
 class SignupIn(Schema):
     email: str
     password: str
+    # The token of a workspace invitation link (/invitations/<token>/): joins that workspace, and is
+    # the only way to sign up when MUSEION_SIGNUP=invite.
+    invitation: str = ""
 
 
 class UserOut(Schema):

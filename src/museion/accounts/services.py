@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
 from museion.accounts.models import ApiToken, User
-from museion.accounts.workspaces import personal_workspace
+from museion.accounts.workspaces import accept_invitation, find_invitation, personal_workspace
 from museion.errors import DomainError
 
 
@@ -20,8 +21,42 @@ class SignupError(DomainError):
         self.field = field
 
 
-def sign_up(email: str, password: str) -> User:
-    """Create an account, or raise SignupError saying which field is wrong and why."""
+class SignupClosed(DomainError):
+    """Sign-up refused by the server's MUSEION_SIGNUP: `signup_closed`, or `invitation_required`."""
+
+
+def sign_up(email: str, password: str, invitation: str = "") -> User:
+    """Create an account as MUSEION_SIGNUP allows, or raise saying why not.
+
+    With `invitation` (the secret of a workspace invitation link) the account joins that
+    workspace at once and the link is used up: in `invite` mode that is the only way in, so
+    one link makes one account.
+    """
+    check_signup(invitation)
+    with transaction.atomic():
+        user = create_account(email, password)
+        if invitation:
+            accept_invitation(invitation, user)
+        return user
+
+
+def check_signup(invitation: str = "") -> None:
+    """Raise SignupClosed when MUSEION_SIGNUP refuses this sign-up, InvitationError for a bad link."""
+    if settings.SIGNUP == "closed":
+        raise SignupClosed(
+            "signup_closed", "sign-up is closed on this server: ask its operator for an account"
+        )
+    if settings.SIGNUP == "invite" and not invitation:
+        raise SignupClosed(
+            "invitation_required",
+            "sign-up on this server needs a workspace invitation: open the link you were sent",
+        )
+    if invitation:
+        find_invitation(invitation)  # a bad link is refused before any account is made
+
+
+def create_account(email: str, password: str, *, staff: bool = False) -> User:
+    """An account with its personal workspace, whatever MUSEION_SIGNUP says (operators use this)."""
     email = email.strip().lower()
     try:
         validate_email(email)
@@ -35,12 +70,21 @@ def sign_up(email: str, password: str) -> User:
         with transaction.atomic():
             if User.objects.filter(email__iexact=email).exists():
                 raise SignupError("email", "an account with this email already exists")
-            user = User.objects.create_user(email=email, password=password)
-            # No invitation is accepted here: the email is not verified, so having it proves nothing.
+            user = User.objects.create_user(email=email, password=password, is_staff=staff)
+            # No invitation is accepted for the email: it is not verified, so having it proves nothing.
             personal_workspace(user)
             return user
     except IntegrityError:
         raise SignupError("email", "an account with this email already exists") from None
+
+
+def set_active(user: User, active: bool) -> int:
+    """Let an account sign in again, or stop it: its sessions stop working (Django's backend refuses an
+    inactive user) and its API tokens are revoked. Returns how many tokens were revoked."""
+    with transaction.atomic():
+        user.is_active = active
+        user.save(update_fields=["is_active"])
+        return 0 if active else revoke_api_tokens(user)
 
 
 class PasswordError(DomainError):

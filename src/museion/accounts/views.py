@@ -9,32 +9,63 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from museion.accounts.forms import PasswordForm, SigninForm, SignupForm, TokenForm
-from museion.accounts.models import ApiToken
-from museion.accounts.services import SignupError, revoke_api_tokens, sign_up
+from museion.accounts.forms import (
+    PasswordForm,
+    ResetPasswordForm,
+    ResetRequestForm,
+    SigninForm,
+    SignupForm,
+    TokenForm,
+)
+from museion.accounts.models import ApiToken, User
+from museion.accounts.services import SignupClosed, SignupError, check_signup, revoke_api_tokens, sign_up
+from museion.accounts.workspaces import InvitationError
 from museion.http.errors import ApiError
 from museion.http.ratelimit import client_ip, hit
 
 
 def signup(request: HttpRequest) -> HttpResponse:
     form, status, next_page = SignupForm(request.POST or None), 200, _next_page(request)
+    # An invitation link's secret (the invitation page's "Sign up" passes it): joins at sign-up.
+    secret = (request.POST.get("invitation") or request.GET.get("invitation") or "").strip()
+    try:
+        check_signup(secret)
+    except (SignupClosed, InvitationError) as exc:
+        context = {"refused": exc.message, "code": exc.code}
+        return render(
+            request, "accounts/signup.html", context, status=403 if request.method == "POST" else 200
+        )
     if request.method == "POST" and form.is_valid():
         try:
             hit("signup", client_ip(request), settings.RATE_LIMIT_SIGNIN)
-            user = sign_up(form.cleaned_data["email"], form.cleaned_data["password"])
+            user = sign_up(form.cleaned_data["email"], form.cleaned_data["password"], secret)
         except SignupError as exc:
             form.add_error(exc.field, str(exc))
+        except (SignupClosed, InvitationError) as exc:  # the link was used meanwhile
+            form.add_error(None, exc.message)
         except ApiError as exc:
             form.add_error(None, f"Too many attempts: {exc.message}.")
             status = exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            return redirect(next_page or "predict")
-    return render(request, "accounts/signup.html", {"form": form, "next": next_page}, status=status)
+            return redirect(_joined(request, user) if secret else next_page or "predict")
+    context = {"form": form, "next": next_page, "invitation": secret}
+    return render(request, "accounts/signup.html", context, status=status)
+
+
+def _joined(request: HttpRequest, user: User) -> str:
+    """The workspace the new account joined by its invitation, with a message saying so."""
+    membership = user.memberships.filter(workspace__personal=False).select_related("workspace").first()
+    if membership is None:
+        return reverse("predict")
+    messages.success(
+        request, f"You joined “{membership.workspace.name}” as {membership.get_role_display().lower()}."
+    )
+    return reverse("workspace", args=[membership.workspace_id])
 
 
 def _next_page(request: HttpRequest) -> str:
@@ -73,6 +104,31 @@ class PasswordChangeView(auth_views.PasswordChangeView):
             done += f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
         messages.success(self.request, done)
         return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Mail a reset link to an account's address; the same answer whether or not one has it."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    form_class = ResetRequestForm
+    success_url = reverse_lazy("password_reset_done")
+
+    def post(self, request: HttpRequest, *args: object, **kwargs: object) -> HttpResponse:
+        try:
+            # Each request may send a mail: limited as sign-in is, so nobody floods an inbox.
+            hit("password_reset", client_ip(request), settings.RATE_LIMIT_SIGNIN)
+        except ApiError as exc:
+            throttled = "Too many reset requests. " + exc.message.capitalize() + "."
+            return self.render_to_response(self.get_context_data(throttled=throttled), status=429)
+        return super().post(request, *args, **kwargs)
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = ResetPasswordForm
+    success_url = reverse_lazy("password_reset_complete")
 
 
 @login_required

@@ -123,7 +123,7 @@ def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
         if request.method == "POST" and request.user.is_authenticated:
             membership = accept_invitation(secret, request.user)  # type: ignore[arg-type]
         else:
-            return render(request, "accounts/invitation.html", {"invitation": invitation})
+            return render(request, "accounts/invitation.html", {"invitation": invitation, "secret": secret})
     except InvitationError as exc:
         status = 410 if exc.code == "invitation_expired" else 404
         return render(request, "accounts/invitation.html", {"refused": exc.message}, status=status)

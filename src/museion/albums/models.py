@@ -238,6 +238,9 @@ class Job(models.Model):
             "stage": self.stage,
             "error": self.error or None,
             "result": self.result or None,
+            "created": self.created,
+            "started": self.started,
+            "finished": self.finished,
         }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import datetime
+
 from ninja import Schema
 from pydantic import Field
 
@@ -86,6 +88,9 @@ class JobOut(Schema):
     stage: str
     error: str | None
     result: dict | None
+    created: datetime
+    started: datetime | None  # None while queued
+    finished: datetime | None  # None until it succeeded, failed or was cancelled
 
 
 class UploadOut(Schema):

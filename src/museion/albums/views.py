@@ -94,8 +94,9 @@ def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
     context = {
         **abilities(album, request.user),
         "album": album,
-        "settings_form": AlbumSettingsForm(instance=album),
-        "class_form": ClassForm(album),
+        # Both forms have a name and a description: distinct ids keep each label on its own field.
+        "settings_form": AlbumSettingsForm(instance=album, auto_id="settings_%s"),
+        "class_form": ClassForm(album, auto_id="new_class_%s"),
         "classes": class_rows(album),
         "jobs": job_rows(album),
         "versions": version_rows(album),

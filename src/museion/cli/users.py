@@ -1,31 +1,126 @@
-"""`museion users`: the operator's password reset (Museion sends no reset mail)."""
+"""`museion users`: the operator's accounts: create (whatever MUSEION_SIGNUP says), list, set a
+password, deactivate and activate again."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
+from museion.cli._output import emit_json
 from museion.cli.workspaces import _setup
+
+if TYPE_CHECKING:
+    from museion.accounts.models import User
 
 
 @click.group()
 def users() -> None:
-    """Accounts: reset a forgotten password."""
+    """Accounts: create, list, set a password, deactivate."""
 
 
-@users.command("reset-password")
-@click.argument("email")
-@click.password_option("--password", prompt="New password", help="Asked for when not given.")
-def reset_password_command(email: str, password: str) -> None:
-    """Give EMAIL's account a new password; its sessions end and its API tokens are revoked."""
-    _setup()
+def _account(email: str) -> User:
     from museion.accounts.models import User
-    from museion.accounts.services import PasswordError, reset_password
 
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise click.ClickException(f"no account has the email {email!r}")
+        raise click.ClickException(f"no account has the email {email!r}; `museion users list` shows them")
+    return user
+
+
+@users.command("create")
+@click.argument("email")
+@click.password_option("--password", prompt="Password", help="Asked for when not given.")
+@click.option("--staff", is_flag=True, help="Mark the account as staff (an operator).")
+def create_command(email: str, password: str, staff: bool) -> None:
+    """Create an account for EMAIL with its personal workspace, even when sign-up is closed."""
+    _setup()
+    from museion.accounts.services import SignupError, create_account
+
+    try:
+        user = create_account(email, password, staff=staff)
+    except SignupError as exc:
+        raise click.ClickException(f"the {exc.field} is refused: {exc.message}") from None
+    click.echo(f"{user.email}: account {user.pk} created")
+
+
+@users.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print the list as JSON.")
+def list_command(as_json: bool) -> None:
+    """Every account: email, active or not, when it joined and last signed in."""
+    _setup()
+    from django.db.models import Count
+
+    from museion.accounts.models import User
+
+    rows = [
+        {
+            "id": u.pk,
+            "email": u.email,
+            "active": u.is_active,
+            "staff": u.is_staff,
+            "joined": u.date_joined.isoformat(timespec="seconds"),
+            "last_login": u.last_login.isoformat(timespec="seconds") if u.last_login else None,
+            "workspaces": u.workspace_count,
+        }
+        for u in User.objects.annotate(workspace_count=Count("memberships")).order_by("id")
+    ]
+    if as_json:
+        emit_json(rows)
+        return
+    for r in rows:
+        state = "active" if r["active"] else "deactivated"
+        seen = (r["last_login"] or "never")[:16].replace("T", " ")
+        click.echo(f"{r['id']:>5}  {r['email'][:40]:<40}  {state:<11}  last sign-in {seen}")
+
+
+def _set_password(email: str, password: str) -> None:
+    _setup()
+    from museion.accounts.services import PasswordError, reset_password
+
+    user = _account(email)
     try:
         revoked = reset_password(user, password)
     except PasswordError as exc:
         raise click.ClickException(f"the password is refused: {exc}") from None
-    click.echo(f"{user.email}: password reset, signed out everywhere, {revoked} API token(s) revoked")
+    click.echo(f"{user.email}: password set, signed out everywhere, {revoked} API token(s) revoked")
+
+
+@users.command("set-password")
+@click.argument("email")
+@click.password_option("--password", prompt="New password", help="Asked for when not given.")
+def set_password_command(email: str, password: str) -> None:
+    """Give EMAIL's account a new password; its sessions end and its API tokens are revoked."""
+    _set_password(email, password)
+
+
+@users.command("reset-password", hidden=True)
+@click.argument("email")
+@click.password_option("--password", prompt="New password", help="Asked for when not given.")
+def reset_password_command(email: str, password: str) -> None:
+    """The older name of set-password."""
+    _set_password(email, password)
+
+
+@users.command("deactivate")
+@click.argument("email")
+def deactivate_command(email: str) -> None:
+    """Stop EMAIL's account from signing in: its sessions end, its API tokens are revoked; its albums stay."""
+    _setup()
+    from museion.accounts.services import set_active
+
+    user = _account(email)
+    revoked = set_active(user, False)
+    click.echo(f"{user.email}: deactivated, signed out everywhere, {revoked} API token(s) revoked")
+
+
+@users.command("activate")
+@click.argument("email")
+def activate_command(email: str) -> None:
+    """Let a deactivated account sign in again."""
+    _setup()
+    from museion.accounts.services import set_active
+
+    user = _account(email)
+    set_active(user, True)
+    click.echo(f"{user.email}: active")

@@ -13,6 +13,9 @@ from museion.vision.errors import VisionError
 STATUS = {
     "not_found": 404,
     "forbidden": 403,
+    # MUSEION_SIGNUP is closed, or invite and the sign-up came without an invitation
+    "signup_closed": 403,
+    "invitation_required": 403,
     # in conflict with the state of things: try again once it changed
     "name_taken": 409,
     "already_training": 409,
@@ -50,6 +53,7 @@ BAD_REQUEST = (
     "bad_zip",
     "not_enough_classes",
     "unknown_model",
+    "unknown_label",
     "wrong_task",
     "invalid_email",
     "invalid_password",

@@ -19,8 +19,9 @@ from museion.http.uploads import read_upload
 from museion.recognition import services
 from museion.recognition.history import filtered, history_page
 from museion.recognition.models import Prediction
-from museion.recognition.schemas import PredictionDetail, PredictionPage, PredictOut
+from museion.recognition.schemas import HeatMapOut, PredictionDetail, PredictionPage, PredictOut
 from museion.vision.catalog import DEFAULT_CLASSIFIER
+from museion.vision.occlusion import GRID_MAX, GRID_MIN
 
 router = Router(tags=["recognition"])
 TOP_K_MAX = 1000
@@ -37,12 +38,11 @@ ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 IsoDate = Annotated[date, BeforeValidator(_iso_date)]
 # A form field is text: pydantic reads these (any case) as booleans, so the schema lists them.
 FORM_BOOLEANS = ["true", "false", "1", "0", "yes", "no", "on", "off", "t", "f", "y", "n"]
-FormBool = Annotated[
-    bool,
-    WithJsonSchema(
-        {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": FORM_BOOLEANS}], "default": False}
-    ),
-]
+FORM_BOOL_SCHEMA = {"anyOf": [{"type": "boolean"}, {"type": "string", "enum": FORM_BOOLEANS}]}
+FormBool = Annotated[bool, WithJsonSchema({**FORM_BOOL_SCHEMA, "default": False})]
+FormBoolOn = Annotated[bool, WithJsonSchema({**FORM_BOOL_SCHEMA, "default": True})]
+# A form cannot send null: the field is left out instead, so the schema lists only integers.
+FormLabelIndex = Annotated[int | None, WithJsonSchema({"type": "integer", "minimum": 0})]
 
 
 ERRORS = {code: ErrorOut for code in (400, 401, 403, 413, 415, 429, 503)}
@@ -58,8 +58,10 @@ def predict(
     top_k: int = Form(5, ge=1, le=TOP_K_MAX),
     threshold: float = Form(0.3, ge=0, le=1),
     annotate: FormBool = Form(False),  # noqa: B008 (a bool: ruff cannot see through Annotated)
+    store: FormBoolOn = Form(True),  # noqa: B008
 ) -> JsonResponse:
-    """Classify or detect on one photo. Signed-in callers' predictions are stored."""
+    """Classify or detect on one photo. Signed-in callers' predictions are stored in their history
+    unless `store` is false (a preview: `id` is then null)."""
     user = resolve_user(request)
     limit_request(request, "predict")
     spec = services.servable_model(model)
@@ -68,11 +70,28 @@ def predict(
     answer = {"id": None, **outcome.to_dict()}
     if annotate and spec.task == "detect":
         answer["image"] = services.annotated_data_url(outcome, data)
-    if user is not None:  # last, so that nothing is stored for a request that fails
+    if user is not None and store:  # last, so that nothing is stored for a request that fails
         answer["id"] = services.store(user, outcome, data).pk
     # Built to PredictOut's shape already (tests check it against the schema): validating
     # it again through the schema cost a millisecond a photo, as much as the model.
     return JsonResponse(answer)
+
+
+@router.post("/predict/heatmap", response={200: HeatMapOut, **ERRORS})
+def heat_map(
+    request: HttpRequest,
+    image: File[UploadedFile],
+    model: Form[str] = DEFAULT_CLASSIFIER,
+    grid: int = Form(7, ge=GRID_MIN, le=GRID_MAX),
+    index: FormLabelIndex = Form(None, ge=0),  # noqa: B008 (Annotated, as FormBool)
+) -> JsonResponse:
+    """An occlusion heat map of a classifier: its score for one label (`index`, else its top label)
+    with each cell of a grid x grid over the photo greyed in turn. Never stored; one at a time per
+    server process (429 `too_busy` with Retry-After while another is computed)."""
+    resolve_user(request)
+    limit_request(request, "predict")
+    spec = services.servable_model(model)
+    return JsonResponse(services.heat_map(read_upload(image), spec, grid=grid, index=index))
 
 
 class HistoryQuery(Schema):

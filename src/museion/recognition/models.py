@@ -7,6 +7,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from museion.vision.catalog import first_synonym
+
+SHOWN_TOP = 5  # a classifier's labels shown again on the prediction's page
+
 
 class Prediction(models.Model):
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="predictions")
@@ -36,6 +40,16 @@ class Prediction(models.Model):
     @property
     def items_key(self) -> str:
         return "predictions" if self.task == "classify" else "detections"
+
+    @property
+    def shown_label(self) -> str:
+        # Predictions stored before the API's `label` became the first synonym keep the whole label.
+        return first_synonym(self.label) if self.label else ""
+
+    def shown_items(self) -> list[dict]:
+        """What the page shows again: a classifier's top labels, or every box, with common names."""
+        items = self.result[:SHOWN_TOP] if self.task == "classify" else self.result
+        return [{**item, "label": first_synonym(item.get("label", ""))} for item in items]
 
     def summary(self) -> dict:
         return {

@@ -6,9 +6,10 @@ from ninja import Schema
 
 
 class PredictionItem(Schema):
-    label: str
+    label: str  # the common name: ImageNet's first synonym
     index: int
     score: float
+    full_label: str | None = None  # the catalog's whole label, synonyms and all (absent on older predictions)
 
 
 class DetectionItem(Schema):
@@ -16,6 +17,7 @@ class DetectionItem(Schema):
     index: int
     score: float
     box: list[float]
+    full_label: str | None = None
 
 
 class PredictOut(Schema):
@@ -52,3 +54,16 @@ class PredictionDetail(PredictionSummary):
     thumbnail_url: str
     predictions: list[PredictionItem] | None = None
     detections: list[DetectionItem] | None = None
+
+
+class HeatMapOut(Schema):
+    model: str
+    width: int
+    height: int
+    label: str
+    full_label: str
+    index: int
+    score: float  # the label's score on the whole photo
+    grid: int
+    region: list[float]  # x0, y0, x1, y1 in the photo's pixels: the part the model sees, cut in grid x grid
+    scores: list[list[float]]  # [row][column]: the label's score with that cell greyed

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import logging
+import threading
 import uuid
 from dataclasses import dataclass, field
 
@@ -13,15 +14,21 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 
 from museion.accounts.models import User
+from museion.errors import DomainError
 from museion.recognition.models import Prediction
-from museion.vision.catalog import Catalog, ModelSpec
+from museion.vision.catalog import Catalog, ModelSpec, first_synonym
 from museion.vision.classify import classify
 from museion.vision.detect import Detection, detect
 from museion.vision.draw import draw
 from museion.vision.errors import ModelError, WrongTask
 from museion.vision.images import Photo, open_photo
+from museion.vision.occlusion import occlusion_map
 
 log = logging.getLogger("museion.recognition")
+# A heat map is about 50 classifications in one request: one at a time in each web process, so
+# that a few of them cannot hold every core of a small server (the next is asked to retry).
+HEAT_MAPS_AT_ONCE = threading.BoundedSemaphore(1)
+HEAT_MAP_RETRY_AFTER = 2
 THUMBNAIL_SIZE = (240, 240)
 EXTENSIONS = {
     "JPEG": "jpg",
@@ -68,13 +75,48 @@ def predict(data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 
     photo = open_photo(data, target_size=spec.input.decode_size)
     try:
         if spec.task == "classify":
-            items = [p.to_dict() for p in classify(photo.image, spec, top_k)]
+            items = [named(p.to_dict()) for p in classify(photo.image, spec, top_k)]
         else:
-            items = [d.to_dict() for d in detect(photo, spec, threshold)]
+            items = [named(d.to_dict()) for d in detect(photo, spec, threshold)]
     except ModelError as exc:
         log.error("model %s failed: %s", spec.name, exc)  # the server's problem, not the caller's
         raise
     return Outcome(spec, photo, items)
+
+
+def named(item: dict) -> dict:
+    """`label` is the common name people read ("tench"); `full_label` keeps the catalog's whole
+    label with its synonyms ("tench, Tinca tinca")."""
+    return {**item, "label": first_synonym(item["label"]), "full_label": item["label"]}
+
+
+class HeatMapBusy(DomainError):
+    """Another heat map is being computed in this process: try again after `retry_after` seconds."""
+
+    def __init__(self) -> None:
+        super().__init__("too_busy", "another heat map is being computed; try again in a moment")
+        self.retry_after = HEAT_MAP_RETRY_AFTER
+
+
+def heat_map(data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None = None) -> dict:
+    """How the classifier's score for label `index` (its top label when None) changes as each cell
+    of a `grid` x `grid` over the photo is greyed; the region is in the uploaded photo's pixels."""
+    if spec.task != "classify":
+        raise WrongTask(f"{spec.name!r} detects objects; a heat map needs a classifier")
+    if index is not None and not 0 <= index < len(spec.labels):
+        raise DomainError("unknown_label", f"the model has labels 0 to {len(spec.labels) - 1}, not {index}")
+    photo = open_photo(data, target_size=spec.input.decode_size)
+    if not HEAT_MAPS_AT_ONCE.acquire(blocking=False):
+        raise HeatMapBusy()
+    try:
+        found = occlusion_map(photo.image, spec, grid, index)
+    finally:
+        HEAT_MAPS_AT_ONCE.release()
+    region = [v * photo.scale for v in found.region]
+    return {
+        "model": spec.name, "width": photo.width, "height": photo.height,
+        **named({"label": spec.label(found.index)}), **found.to_dict(), "region": region,
+    }  # fmt: skip
 
 
 def annotated_data_url(outcome: Outcome, data: bytes) -> str:

@@ -17,6 +17,11 @@ from museion.recognition.models import Prediction
 from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog
 
 
+def _titles() -> dict[str, str]:
+    """Each model's name to its catalog title: pages show titles, the API and filters use names."""
+    return {m["name"]: m["title"] for m in _servable_models()}
+
+
 def _servable_models() -> list[dict]:
     return [
         {"name": s.name, "title": s.title or s.name, "task": s.task, "classes": len(s.labels)}
@@ -57,11 +62,30 @@ def history(request: HttpRequest) -> HttpResponse:
     page = history_page(filtered(request.user, model, start, end), page_number)  # type: ignore[arg-type]
     query = request.GET.copy()
     query.pop("page", None)
+    titles = _titles()
+    for p in page.items:
+        p.model_title = titles.get(p.model, p.model)  # type: ignore[attr-defined]
     context = {
         "page": page, "page_range": range(1, page.pages + 1), "query": query.urlencode(),
         "models": _servable_models(), "model": model, "start": start, "end": end,
+        "filtering": bool(model or start or end),
     }  # fmt: skip
     return render(request, "recognition/history.html", context)
+
+
+@login_required
+def prediction_page(request: HttpRequest, prediction_id: int) -> HttpResponse:
+    """One stored prediction again: its photo with the boxes, or its top labels."""
+    prediction = get_object_or_404(Prediction, pk=prediction_id, user=request.user)
+    context = {
+        "prediction": prediction,
+        "model_title": _titles().get(prediction.model, prediction.model),
+        "items": prediction.shown_items(),
+        # For the boxes drawn again over the photo (boxes.js), in the API's shape.
+        "answer": {"task": prediction.task, "width": prediction.width, "height": prediction.height,
+                   "detections": prediction.shown_items() if prediction.task == "detect" else []},
+    }  # fmt: skip
+    return render(request, "recognition/prediction.html", context)
 
 
 @login_required

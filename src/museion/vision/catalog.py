@@ -119,6 +119,11 @@ class ModelSpec:
         return cls(**data)
 
 
+def first_synonym(label: str) -> str:
+    """The common name of a label that lists synonyms: ImageNet's "tench, Tinca tinca" is "tench"."""
+    return label.split(", ", 1)[0].strip() or label
+
+
 def _labels(resource: str) -> tuple[str, ...]:
     text = resources.files("museion.vision").joinpath("labels", resource).read_text("utf-8")
     return tuple(line.strip() for line in text.splitlines() if line.strip())

@@ -51,6 +51,24 @@ def fit(image: Image.Image, spec: InputSpec) -> tuple[Image.Image, float]:
     return image.resize((width, height), Image.Resampling.BILINEAR, box=box), ratio
 
 
+def fitted_region(width: int, height: int, spec: InputSpec) -> tuple[float, float, float, float]:
+    """The part of a `width` x `height` picture that `fit` shows the model, in the picture's pixels
+    (x0, y0, x1, y1): all of it when stretched, its centre when cropped; a letterboxed picture's
+    region runs past its right or bottom edge over the padding."""
+    size_w, size_h = spec.size
+    if spec.resize == "stretch":
+        return (0.0, 0.0, float(width), float(height))
+    if spec.resize == "letterbox":
+        ratio = min(size_w / width, size_h / height)
+        return (0.0, 0.0, size_w / ratio, size_h / ratio)
+    short = spec.resize_short or min(size_w, size_h)
+    ratio = short / min(width, height)
+    scaled = (max(size_w, round(width * ratio)), max(size_h, round(height * ratio)))
+    left, top = (scaled[0] - size_w) // 2, (scaled[1] - size_h) // 2
+    x, y = width / scaled[0], height / scaled[1]
+    return (left * x, top * y, (left + size_w) * x, (top + size_h) * y)
+
+
 def to_tensor(image: Image.Image, spec: InputSpec) -> np.ndarray:
     pixels = np.asarray(image, dtype=np.float32)
     if spec.color == "BGR":

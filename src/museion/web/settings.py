@@ -13,7 +13,17 @@ from pathlib import Path
 
 import dj_database_url
 
-from museion.config import ConfigError, env_bool, env_float, env_int, env_list, env_rate, env_str, settings
+from museion.config import (
+    ConfigError,
+    env_bool,
+    env_float,
+    env_int,
+    env_list,
+    env_rate,
+    env_str,
+    settings,
+    signup_mode,
+)
 
 HOME: Path = settings().home
 HOME.mkdir(parents=True, exist_ok=True)
@@ -134,6 +144,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+SIGNUP = signup_mode()  # MUSEION_SIGNUP: open, closed or invite
 LOGIN_URL = "signin"
 LOGIN_REDIRECT_URL = "predict"
 LOGOUT_REDIRECT_URL = "home"

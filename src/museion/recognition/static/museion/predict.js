@@ -1,18 +1,26 @@
 // Predict page: take a photo (picker, drag and drop, or phone camera), shrink it
 // in the browser, upload it, and show the top labels (classifier) or labelled
-// boxes (detector). "Occlude" copies the photo onto a canvas the user paints
-// black over, so both answers can be compared side by side.
+// boxes (detector, filtered by the score slider without asking the server again).
+// "Occlude" copies the photo onto a canvas the user paints over, so both
+// answers can be compared side by side with the change in confidence; its heat
+// map mode asks the server for an occlusion map (one request, a 7 x 7 grid).
+//
+// History: a new photo is stored (signed in); predicting it again with another
+// model, or a painted copy, is a preview (store=false) until "Save to history".
 (function () {
   "use strict";
 
   const MAX_SIDE = 1600; // longest side sent to the server, in pixels
   const JPEG_QUALITY = 0.9;
   const TOP = 5;
+  const ALL_LABELS = 1000; // a painted copy asks for every label, to compare any of the original's top
+  const LOWEST_THRESHOLD = 0.1; // detectors are asked down to the slider's lowest setting
+  const HEAT_GRID = 7;
+  const SMALL_DROP = 0.005; // below half a point, greying a square "changes nothing"
   const TIMEOUT_MS = 120000;
-  // Dark enough for white label text on top.
-  const COLORS = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#e6550d", "#8c564b", "#e377c2", "#17becf", "#7f7f00", "#393b79"];
 
   const { $, make, sentence, csrfToken } = window.Museion;
+  const { color, percent, draw } = window.MuseionBoxes;
   const form = $("predict-form");
   if (!form) return;
 
@@ -20,13 +28,18 @@
     model: $("model"), file: $("file"), camera: $("camera"), dropzone: $("dropzone"),
     message: $("message"), results: $("results"), photo: $("photo"), noPreview: $("no-preview"),
     occlude: $("occlude"), occluded: $("occluded"), paint: $("paint"), brush: $("brush"),
-    clear: $("clear"), again: $("again"),
+    clear: $("clear"), again: $("again"), threshold: $("threshold"), thresholdValue: $("threshold-value"),
+    thresholdTools: $("threshold-tools"), saveRow: $("save-row"), save: $("save"), saveNote: $("save-note"),
+    paintMode: $("paint-mode"), heatMode: $("heat-mode"), heat: $("heat"), heatRun: $("heat-run"),
+    heatPhoto: $("heat-photo"), heatCanvas: $("heat-canvas"), heatCaption: $("heat-caption"),
+    heatProgress: $("heat-progress"),
   };
+  const signedIn = form.dataset.signedIn === "true";
 
   // A pane shows one picture with its answer: the original photo, or the occluded copy.
   const original = pane(el.photo, "photo-boxes", "progress", "answer");
   const occluded = pane(el.paint, "paint-boxes", "occluded-progress", "occluded-answer");
-  const state = { upload: null, url: null, turn: 0 };
+  const state = { upload: null, url: null, turn: 0, heat: null };
 
   function pane(source, boxes, progress, answer) {
     return { source, boxes: $(boxes), progress: $(progress), answer: $(answer), xhr: null, result: null };
@@ -114,20 +127,35 @@
     return "The server refused the photo. Reload the page and try again.";
   }
 
+  function isDetector() {
+    const option = el.model.selectedOptions[0];
+    return Boolean(option && option.dataset.task === "detect");
+  }
+
+  // The form fields of a prediction: `options.store` keeps it in the history, `options.all` asks
+  // a classifier for every label.
+  function fields(options) {
+    const extra = { store: options.store ? "true" : "false" };
+    if (isDetector()) extra.threshold = String(LOWEST_THRESHOLD);
+    else if (options.all) extra.top_k = String(ALL_LABELS);
+    return extra;
+  }
+
   // POST the photo; resolves with the answer, rejects with an Error whose message is for people.
-  function send(xhr, blob, name, onProgress) {
+  function send(xhr, blob, name, onProgress, extra = {}, url = form.dataset.api, check = (r) => r.task) {
     return new Promise((resolve, reject) => {
       const body = new FormData();
       body.append("image", blob, name);
       body.append("model", el.model.value);
-      xhr.open("POST", form.dataset.api);
+      for (const [key, value] of Object.entries(extra)) body.append(key, value);
+      xhr.open("POST", url);
       xhr.setRequestHeader("X-CSRFToken", csrfToken());
       xhr.responseType = "json"; // anything not JSON (a proxy's error page) becomes null
       xhr.timeout = TIMEOUT_MS;
       xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
       xhr.upload.onload = () => onProgress(null); // all sent: now the server is working
       xhr.onload = () => {
-        const ok = xhr.status >= 200 && xhr.status < 300 && xhr.response && xhr.response.task;
+        const ok = xhr.status >= 200 && xhr.status < 300 && xhr.response && check(xhr.response);
         ok ? resolve(xhr.response) : reject(new Error(errorText(xhr)));
       };
       xhr.onerror = () => reject(new Error("Could not reach the server. Check your connection and try again."));
@@ -162,7 +190,7 @@
   }
 
   // Send `blob` and show the answer in pane `p`; resolves with the answer, or null.
-  async function run(p, blob, name) {
+  async function run(p, blob, name, options) {
     if (p.xhr) p.xhr.abort(); // a newer photo or model wins
     const xhr = new XMLHttpRequest();
     p.xhr = xhr;
@@ -171,7 +199,7 @@
     drawBoxes(p);
     showProgress(p.progress, 0);
     try {
-      p.result = await send(xhr, blob, name, (fraction) => showProgress(p.progress, fraction));
+      p.result = await send(xhr, blob, name, (fraction) => showProgress(p.progress, fraction), fields(options));
       render(p);
       return p.result;
     } catch (err) {
@@ -188,30 +216,63 @@
 
   // ---- showing answers -------------------------------------------------------
 
-  function percent(score) {
-    return score < 0.0005 ? "<0.1%" : (score * 100).toFixed(1) + "%";
-  }
-
-  function color(index) {
-    return COLORS[index % COLORS.length];
+  // The detections scoring at least the slider's value.
+  function shown(answer) {
+    const least = Number(el.threshold.value) / 100;
+    return (answer.detections || []).filter((d) => d.score >= least);
   }
 
   function render(p) {
     const answer = p.result;
     const isClassify = answer.task === "classify";
-    const items = (isClassify ? answer.predictions : answer.detections) || [];
+    const items = (isClassify ? answer.predictions : shown(answer)) || [];
     p.answer.replaceChildren(make("h3", null, isClassify ? "Most likely" : "Objects found"));
+    if (p === occluded && original.result) p.answer.append(change(original.result, answer));
     if (!items.length) p.answer.append(make("p", "muted", "Nothing found."));
-    else p.answer.append(isClassify ? bars(items.slice(0, TOP)) : found(items));
+    else p.answer.append(isClassify ? bars(items.slice(0, TOP), p === occluded ? original.result : null) : found(items));
     drawBoxes(p);
   }
 
-  // Classifier: label, percentage and a bar for each of the top labels.
-  function bars(predictions) {
+  // A change in points, as "+3.2" or "−41.0": of a score from `before` to `after`.
+  function points(before, after) {
+    const delta = (after - before) * 100;
+    return (delta < 0 ? "−" : "+") + Math.abs(delta).toFixed(1) + " pts";
+  }
+
+  // The occluded photo against the original: the original's top label (classifier), or the
+  // number of objects (detector), before and after.
+  function change(before, after) {
+    const line = make("p", "change");
+    if (after.task === "classify") {
+      const top = before.predictions && before.predictions[0];
+      if (!top) return line;
+      const now = (after.predictions || []).find((q) => q.index === top.index);
+      const score = now ? now.score : 0;
+      line.append(make("strong", null, top.label), ": " + percent(top.score) + " → " + percent(score) + " ");
+      line.append(make("span", score < top.score ? "down" : "up", "(" + points(top.score, score) + ")"));
+    } else {
+      const was = shown(before).length;
+      const is = shown(after).length;
+      line.textContent = is + " object" + (is === 1 ? "" : "s") + " found; " + was + " on the original.";
+    }
+    return line;
+  }
+
+  // Classifier: label, percentage and a bar for each of the top labels; against `before`, each
+  // label's change too.
+  function bars(predictions, before) {
     const list = make("ul", "bars");
     for (const p of predictions) {
       const row = make("div", "row");
-      row.append(make("span", "label", p.label), make("span", "score", percent(p.score)));
+      const label = make("span", "label", p.label);
+      if (p.full_label && p.full_label !== p.label) label.title = p.full_label;
+      const score = make("span", "score", percent(p.score));
+      if (before) {
+        const was = (before.predictions || []).find((q) => q.index === p.index);
+        const moved = !was ? "" : p.score < was.score ? " down" : " up";
+        score.append(make("span", "delta" + moved, was ? " " + points(was.score, p.score) : " new"));
+      }
+      row.append(label, score);
       const track = make("div", "track");
       track.setAttribute("aria-hidden", "true"); // the percentage says it in words
       const fill = make("div", "fill");
@@ -238,43 +299,16 @@
     return list;
   }
 
-  // Draw the answer's boxes on the overlay, at the size the picture is shown. Boxes
-  // come in the uploaded image's pixels (answer.width x answer.height).
+  // The answer's boxes on the overlay, at the size the picture is shown (boxes.js).
   function drawBoxes(p) {
-    const canvas = p.boxes;
-    const width = p.source.clientWidth;
-    const height = p.source.clientHeight;
-    const ratio = window.devicePixelRatio || 1;
-    canvas.width = Math.round(width * ratio); // also clears it
-    canvas.height = Math.round(height * ratio);
     const answer = p.result;
-    if (!answer || answer.task !== "detect" || !width || !answer.width) return;
-    const ctx = canvas.getContext("2d");
-    ctx.scale(ratio, ratio); // draw in CSS pixels, sharp on high-density screens
-    const sx = width / answer.width;
-    const sy = height / answer.height;
-    // Worst first, so where tags overlap the most likely objects' stay readable.
-    for (const d of (answer.detections || []).slice().reverse()) drawBox(ctx, d, sx, sy, width);
+    const detections = answer && answer.task === "detect" ? shown(answer) : [];
+    draw(p.boxes, p.source, answer || {}, detections);
   }
 
-  function drawBox(ctx, d, sx, sy, width) {
-    const [x0, y0, x1, y1] = d.box;
-    const x = x0 * sx;
-    const y = y0 * sy;
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = color(d.index);
-    ctx.strokeRect(x, y, (x1 - x0) * sx, (y1 - y0) * sy);
-    const text = d.label + " " + percent(d.score);
-    ctx.font = "600 13px system-ui, sans-serif";
-    const tagWidth = ctx.measureText(text).width + 8;
-    const tagHeight = 18;
-    const tx = Math.max(0, Math.min(x, width - tagWidth)); // keep the tag inside the picture
-    const ty = y >= tagHeight ? y - tagHeight : y; // above the box, or inside it at the top edge
-    ctx.fillStyle = color(d.index);
-    ctx.fillRect(tx, ty, tagWidth, tagHeight);
-    ctx.fillStyle = "#fff";
-    ctx.textBaseline = "middle";
-    ctx.fillText(text, tx + 4, ty + tagHeight / 2);
+  function showThreshold() {
+    el.thresholdValue.textContent = el.threshold.value + "%";
+    for (const p of [original, occluded]) if (p.result) render(p);
   }
 
   // ---- the original photo ----------------------------------------------------
@@ -297,6 +331,7 @@
     clearMessage();
     closeOcclusion();
     el.occlude.hidden = true;
+    el.saveRow.hidden = true;
     el.photo.parentElement.hidden = true;
     el.noPreview.hidden = true;
     original.answer.replaceChildren();
@@ -306,14 +341,36 @@
     if (turn !== state.turn) return;
     state.upload = upload;
     showPhoto(upload);
-    await predictOriginal();
+    await predictOriginal(true);
   }
 
-  async function predictOriginal() {
+  // `store`: keep the answer in the history. A new photo is kept; the same photo with another
+  // model is a preview the user may save.
+  async function predictOriginal(store) {
     const upload = state.upload;
-    const answer = await run(original, upload.blob, upload.name);
+    el.thresholdTools.hidden = !isDetector();
+    el.saveRow.hidden = true;
+    const answer = await run(original, upload.blob, upload.name, { store });
     // Occlusion paints on the shown photo, so it needs one the browser can show.
     el.occlude.hidden = !(answer && upload.preview && upload === state.upload);
+    if (answer && signedIn && !store) {
+      el.save.disabled = false;
+      el.save.textContent = "Save to history";
+      el.saveNote.textContent = "A preview: this answer is not in your history.";
+      el.saveRow.hidden = false;
+    }
+  }
+
+  async function saveOriginal() {
+    el.save.disabled = true;
+    const answer = await run(original, state.upload.blob, state.upload.name, { store: true });
+    if (answer && answer.id) {
+      el.save.textContent = "Saved";
+      el.saveNote.textContent = "";
+      el.saveNote.append("In your ", Object.assign(make("a", null, "history"), { href: "/history/" + answer.id + "/" }), ".");
+    } else {
+      el.save.disabled = false;
+    }
   }
 
   // ---- occlusion -------------------------------------------------------------
@@ -329,6 +386,8 @@
     occluded.answer.replaceChildren(make("p", "muted", "Paint, then press “Predict again”."));
     el.occluded.hidden = false;
     el.occlude.hidden = true;
+    el.paintMode.checked = true;
+    setMode(false);
     el.occluded.scrollIntoView({ behavior: "smooth", block: "nearest" });
   }
 
@@ -404,7 +463,95 @@
       showMessage("This browser could not export the painted photo.");
       return;
     }
-    await run(occluded, blob, "occluded.jpg");
+    await run(occluded, blob, "occluded.jpg", { store: false, all: true });
+  }
+
+  // ---- the heat map ------------------------------------------------------------
+
+  function setMode(heat) {
+    el.heat.hidden = !heat;
+    state.heat = null;
+    for (const node of el.occluded.querySelectorAll(".paint-only")) node.hidden = heat;
+    if (heat) {
+      el.heatPhoto.src = el.photo.src;
+      const canMap = !isDetector();
+      el.heatRun.disabled = !canMap;
+      el.heatCaption.textContent = canMap ? "" : "A heat map needs a classifier: choose one above.";
+      drawHeat(null);
+    }
+  }
+
+  async function predictHeat() {
+    clearMessage();
+    el.heatRun.disabled = true;
+    el.heatCaption.textContent = "";
+    drawHeat(null);
+    const xhr = new XMLHttpRequest();
+    const progress = (fraction) => showProgress(el.heatProgress, fraction);
+    try {
+      const upload = state.upload;
+      const map = await send(xhr, upload.blob, upload.name, progress, { grid: String(HEAT_GRID) },
+        form.dataset.heatmap, (r) => r.scores);
+      el.heatCaption.replaceChildren(heatCaption(map));
+      drawHeat(map);
+      state.heat = map;
+    } catch (err) {
+      if (err.name !== "AbortError") showMessage(err.message);
+    } finally {
+      hideProgress(el.heatProgress);
+      el.heatRun.disabled = isDetector();
+    }
+  }
+
+  // The largest drop of the score over the map's cells, and where.
+  function largestDrop(map) {
+    let worst = { drop: 0, score: map.score };
+    for (const row of map.scores) for (const score of row) {
+      if (map.score - score > worst.drop) worst = { drop: map.score - score, score };
+    }
+    return worst;
+  }
+
+  function heatCaption(map) {
+    const worst = largestDrop(map);
+    const text = make("span");
+    const label = make("strong", null, map.label);
+    if (worst.drop < SMALL_DROP) {
+      text.append("Greying any one square leaves the score for ", label, " at about " + percent(map.score) +
+        ": the model finds it in every part of the photo.");
+    } else {
+      text.append("Each square was greyed in turn. The redder, the more it matters: greying the reddest lowers the score for ",
+        label, " from " + percent(map.score) + " to " + percent(worst.score) + ". Blue: greying it raises the score.");
+    }
+    return text;
+  }
+
+  // Tint each cell of the region the model sees: red as deep as its drop against the map's
+  // largest one, blue where greying it raises the score.
+  function drawHeat(map) {
+    const canvas = el.heatCanvas;
+    const width = el.heatPhoto.clientWidth;
+    const height = el.heatPhoto.clientHeight;
+    const ratio = window.devicePixelRatio || 1;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    if (!map || !width) return;
+    const ctx = canvas.getContext("2d");
+    ctx.scale(ratio, ratio);
+    const sx = width / map.width;
+    const sy = height / map.height;
+    const [x0, y0, x1, y1] = map.region;
+    const cw = ((x1 - x0) * sx) / map.grid;
+    const ch = ((y1 - y0) * sy) / map.grid;
+    const scale = Math.max(largestDrop(map).drop, SMALL_DROP);
+    map.scores.forEach((row, r) => row.forEach((score, c) => {
+      const change = (score - map.score) / scale; // -1: the largest drop
+      const depth = Math.min(1, Math.abs(change));
+      ctx.fillStyle = change < 0 ? `rgba(214, 39, 40, ${0.7 * depth})` : `rgba(31, 119, 180, ${0.5 * depth})`;
+      ctx.fillRect(x0 * sx + c * cw, y0 * sy + r * ch, cw, ch);
+    }));
+    ctx.strokeStyle = "rgba(255, 255, 255, .6)";
+    ctx.strokeRect(x0 * sx, y0 * sy, x1 * sx - x0 * sx, y1 * sy - y0 * sy);
   }
 
   // ---- wiring ----------------------------------------------------------------
@@ -444,6 +591,9 @@
     el.occlude.addEventListener("click", openOcclusion);
     el.clear.addEventListener("click", resetPaint);
     el.again.addEventListener("click", predictOccluded);
+    el.paintMode.addEventListener("change", () => setMode(false));
+    el.heatMode.addEventListener("change", () => setMode(true));
+    el.heatRun.addEventListener("click", predictHeat);
   }
 
   onInput(el.file);
@@ -451,16 +601,24 @@
   wireDropzone();
   wirePaint();
   form.addEventListener("submit", (e) => e.preventDefault()); // Enter in the select must not reload
+  el.threshold.addEventListener("input", showThreshold);
+  el.save.addEventListener("click", saveOriginal);
   el.model.addEventListener("change", () => {
+    el.thresholdTools.hidden = !isDetector();
     if (!state.upload) return;
     clearMessage();
-    predictOriginal();
-    if (!el.occluded.hidden) predictOccluded();
+    predictOriginal(false); // the same photo again: a preview, saved only when asked
+    if (!el.occluded.hidden && el.heat.hidden) predictOccluded();
+    if (!el.heat.hidden) setMode(true);
   });
   // Boxes follow the picture when the layout changes (rotation, window size).
   if (window.ResizeObserver) {
-    const observer = new ResizeObserver(() => [original, occluded].forEach(drawBoxes));
+    const observer = new ResizeObserver(() => {
+      [original, occluded].forEach(drawBoxes);
+      if (!el.heat.hidden) drawHeat(state.heat);
+    });
     observer.observe(el.photo);
     observer.observe(el.paint);
+    observer.observe(el.heatPhoto);
   }
 })();
