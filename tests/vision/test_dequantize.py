@@ -75,10 +75,10 @@ def test_the_float_model_sees_the_photos_as_the_int8_one_does(
     f_logits, f_emb = session(float_model).run(["output", EMBEDDING_OUTPUT], {"input": batch})
     q_logits, q_emb = int8.run(["output", EMBEDDING_OUTPUT], {"input": batch})
 
-    # Measured on AVX-512 VNNI: embedding cosine 0.982 to 0.990, the same top-1 on all seven.
-    # AVX2's int8 kernels are further off, so the bounds only catch a wrong rewrite (a rewrite
-    # without the output clipping puts the logits at a cosine of -0.08).
-    assert cosine(f_emb, q_emb).min() > 0.9
+    # Measured on AVX-512 VNNI: embedding cosine 0.982 to 0.990, the same top-1 on all seven; on an
+    # AVX2-only AMD EPYC 0.852 to 0.967, since AVX2's int8 kernels are further off. So the bounds
+    # only catch a wrong rewrite (a rewrite without the output clipping puts the logits at -0.08).
+    assert cosine(f_emb, q_emb).min() > 0.75
     assert (f_logits.argmax(axis=1) == q_logits.argmax(axis=1)).mean() >= 5 / 7
 
 
