@@ -99,6 +99,8 @@ ENDPOINTS = [
     Endpoint(
         "publish version", "POST", "/albums/{album}/models/{version}/publish", change(200), prepare=unpublish
     ),
+    Endpoint("read version", "GET", "/albums/{album}/models/{version}", READ),
+    Endpoint("set threshold", "PATCH", "/albums/{album}/models/{version}", change(200), {"threshold": 0.5}),
     Endpoint("download bundle", "GET", "/albums/{album}/models/{version}/bundle", READ),
     Endpoint("predict", "POST", "/albums/{album}/predict", READ, upload="image", read_only=True),
 ]
@@ -155,7 +157,7 @@ def snapshot(root: Path) -> tuple:
         list(MediaItem.objects.order_by("pk").values()),
         list(SourceVideo.objects.order_by("pk").values()),
         list(Job.objects.order_by("pk").values()),
-        list(ModelVersion.objects.order_by("pk").values("pk", "number", "album_id")),
+        list(ModelVersion.objects.order_by("pk").values("pk", "number", "album_id", "threshold")),
         list(Embedding.objects.order_by("pk").values_list("pk", flat=True)),
         stored_files(root),
     )

@@ -192,7 +192,9 @@ def test_retraining_with_a_fourth_class_embeds_only_its_pictures_and_makes_v2(
     versions = api.get(f"/albums/{trained.album}/models").json()
     assert [v["version"] for v in versions] == [2, 1]
     assert versions[0]["metrics"]["classes"] == ["cat", "owl", "parrot", "sunflower"]
-    assert published_number(trained.album) == 2
+    # v2 is a candidate: v1 stays live until the curator publishes v2 (auto_publish is off).
+    assert [v["status"] for v in versions] == ["candidate", "live"]
+    assert published_number(trained.album) == 1
 
 
 def bundle_files(api: ApiCaller, album: int) -> zipfile.ZipFile:

@@ -347,7 +347,7 @@ def test_the_album_page_builds_a_model_from_clips(
     expect(training.locator(".job-stage")).to_have_text(re.compile(r"^Version 1 · accuracy \d+\.\d%$"))
     version = desktop.locator("#versions tr[data-version='1']")
     expect(version.locator(".accuracy")).to_have_text(re.compile(r"^\d+\.\d%$"))
-    expect(version).to_contain_text("in use")
+    expect(version).to_contain_text("live")
     expect(desktop.locator("#metrics-v1 table.confusion")).to_be_visible()
     with desktop.expect_response("**/predict", timeout=JOB_TIMEOUT_MS):
         desktop.set_input_files("#try-file", str(IMAGES / "owl.jpg"))

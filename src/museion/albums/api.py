@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+
 from django.http import FileResponse, HttpRequest
+from django.urls import reverse
 from ninja import File, Router, Status
 from ninja.files import UploadedFile
 
@@ -11,7 +14,7 @@ from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
 from museion.albums import jobs, quota, services, visitors
 from museion.albums.access import album_for, class_for, job_for, media_for, media_many_for, video_for
-from museion.albums.models import Album
+from museion.albums.models import Album, AlbumClass
 from museion.albums.schemas import (
     AlbumIn,
     AlbumOut,
@@ -30,9 +33,9 @@ from museion.albums.schemas import (
     RotateIn,
     UploadOut,
     VersionOut,
+    VersionPatch,
     WorkOut,
 )
-from museion.errors import NotFound
 from museion.http.ratelimit import limit_request
 from museion.http.schemas import ErrorOut
 from museion.http.uploads import read_upload
@@ -195,7 +198,19 @@ def cancel_job(request: HttpRequest, job_id: int) -> dict:
 @router.get("/albums/{album_id}/models", response={200: list[VersionOut], **E})
 def list_versions(request: HttpRequest, album_id: int) -> list[dict]:
     album = album_for(request.auth, album_id)
-    return [v.to_dict() for v in album.versions.select_related("album")]
+    return [v.to_dict() for v in album.versions.select_related("album__published_version")]
+
+
+@router.get("/albums/{album_id}/models/{number}", response={200: VersionOut, **E})
+def get_version(request: HttpRequest, album_id: int, number: int) -> dict:
+    return services.version_of(album_for(request.auth, album_id), number).to_dict()
+
+
+@router.patch("/albums/{album_id}/models/{number}", response={200: VersionOut, 409: ErrorOut, **E})
+def update_version(request: HttpRequest, album_id: int, number: int, body: VersionPatch) -> dict:
+    """The version's unknown threshold (`null`: back to the calibrated one)."""
+    version = services.version_of(album_for(request.auth, album_id, Role.EDITOR), number)
+    return services.set_threshold(version, body.threshold).to_dict()
 
 
 @router.post("/albums/{album_id}/models/{number}/publish", response={200: VersionOut, **E})
@@ -205,12 +220,13 @@ def publish_version(request: HttpRequest, album_id: int, number: int) -> dict:
 
 @router.get("/albums/{album_id}/models/{number}/bundle", url_name="album_bundle", response={200: None, **E})
 def bundle(request: HttpRequest, album_id: int, number: int) -> FileResponse:
-    version = album_for(request.auth, album_id).versions.filter(number=number).first()
-    if version is None:
-        raise NotFound()
+    version = services.version_of(album_for(request.auth, album_id), number)
     name = f"{version.album.slug}-v{version.number}.zip"
     return FileResponse(
-        version.bundle.open("rb"), as_attachment=True, filename=name, content_type="application/zip"
+        io.BytesIO(services.bundle_of(version)),
+        as_attachment=True,
+        filename=name,
+        content_type="application/zip",
     )
 
 
@@ -221,7 +237,13 @@ def bundle(request: HttpRequest, album_id: int, number: int) -> FileResponse:
 def predict(request: HttpRequest, album_id: int, image: File[UploadedFile]) -> dict:
     album = album_for(request.auth, album_id)
     limit_request(request, "album_predict")
-    return services.predict(album, read_upload(image))
+    return services.predict(album, read_upload(image), _member_picture)
+
+
+def _member_picture(found: AlbumClass) -> str | None:
+    """A work's picture for the album's members: its first training picture."""
+    first = found.media.order_by("id").values_list("pk", flat=True).first()
+    return None if first is None else reverse("api:album_media_file", args=[found.album_id, first])
 
 
 public = Router(tags=["visitor"])
@@ -245,7 +267,7 @@ def visitor_predict(request: HttpRequest, slug: str, image: File[UploadedFile]) 
     album = visitors.visitor_album(slug)
     request.museion_user = None  # type: ignore[attr-defined]
     limit_request(request, "visitor")
-    return services.predict(album, read_upload(image))
+    return services.predict(album, read_upload(image), visitors.picture_url)
 
 
 @public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)

@@ -10,6 +10,8 @@ from museion.albums.models import (
     DESCRIPTION_MAX,
     FPS_DEFAULT,
     NAME_MAX,
+    THRESHOLD_MAX,
+    THRESHOLD_MIN,
     URL_MAX,
     Album,
     AlbumClass,
@@ -52,14 +54,30 @@ class AlbumForm(forms.Form):
         return name
 
 
+VISITORS_PAGE = "Visitors' page: on/off"
+AUTO_PUBLISH = "Publish new versions by themselves when at least as good"
+
+
 class AlbumSettingsForm(forms.ModelForm):
     fps = fps_field()
 
     class Meta:
         model = Album
-        fields = ["name", "description", "fps", "published"]
+        fields = ["name", "description", "fps", "published", "auto_publish"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        labels = {"published": "Public visitor viewer"}
+        labels = {"published": VISITORS_PAGE, "auto_publish": AUTO_PUBLISH}
+
+
+class ThresholdForm(forms.Form):
+    """A version's unknown threshold, from the slider; the reset button ignores it."""
+
+    threshold = forms.FloatField(min_value=THRESHOLD_MIN, max_value=THRESHOLD_MAX, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean() or {}
+        if data.get("threshold") is None and "reset" not in self.data:
+            raise forms.ValidationError("give a threshold, or reset to the calibrated one")
+        return data
 
 
 class ClassForm(forms.ModelForm):

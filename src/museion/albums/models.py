@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from museion.accounts.models import User, Workspace
+from museion.albums import versions
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
 # Bounds of what people type, here once: the page forms and the API schemas both read them.
@@ -18,6 +19,9 @@ NAME_MAX = 100
 TITLE_MAX = 200
 DESCRIPTION_MAX = 5000
 URL_MAX = 500
+# The unknown threshold a curator may set: deciding scores are cosine similarities (up to 1) plus the
+# keypoint check's bonus (up to vision.head.FUSE_WEIGHT).
+THRESHOLD_MIN, THRESHOLD_MAX = 0.0, 1.5
 FPS_DEFAULT = 2.0  # frames taken per second of an uploaded video: museion.vision.video.FPS_MIN to FPS_MAX
 
 
@@ -28,7 +32,10 @@ class Album(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     fps = models.FloatField(default=FPS_DEFAULT)  # frames taken per second of uploaded video
     backbone = models.CharField(max_length=100, default=DEFAULT_CLASSIFIER)
-    published = models.BooleanField(default=False)  # the visitor viewer is public
+    published = models.BooleanField(default=False)  # the visitors' page is on
+    # A finished training makes a candidate; with this on, it goes live by itself when it is at least
+    # as good on validation as the live one (albums.versions.compare).
+    auto_publish = models.BooleanField(default=False)
     published_version = models.ForeignKey(
         "ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -51,6 +58,7 @@ class Album(models.Model):
             "backbone": self.backbone,
             "published": self.published,
             "published_version": self.published_version.number if self.published_version else None,
+            "auto_publish": self.auto_publish,
             "classes": self.classes.count(),
             "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
         }
@@ -114,7 +122,9 @@ class AlbumClass(models.Model):
         }
 
     def info(self) -> dict:
+        """What visitors see, as a version's snapshot keeps it (the id maps the model's output back)."""
         return {
+            "id": self.pk,
             "name": self.name,
             "title": self.title or self.name,
             "description": self.description,
@@ -254,6 +264,9 @@ class ModelVersion(models.Model):
     bundle = models.FileField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)  # of the bundle: the workspace quota
     metrics = models.JSONField(default=dict)
+    # The curator's unknown threshold (the slider); None: the calibrated one. Per version, since the
+    # scores of two versions are not on the same scale.
+    threshold = models.FloatField(null=True, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -264,12 +277,23 @@ class ModelVersion(models.Model):
     def label(self) -> str:
         return f"v{self.number}"
 
+    @property
+    def live(self) -> bool:
+        return self.album.published_version_id == self.pk
+
     def to_dict(self) -> dict:
+        live = self.live
         return {
             "version": self.number,
             "created": self.created.isoformat(),
             "backbone": self.backbone,
-            "published": self.album.published_version_id == self.pk,
+            "published": live,
+            "status": "live" if live else "candidate",
+            "threshold": versions.effective_threshold(self),
+            "calibrated_threshold": versions.calibrated_threshold(self),
+            "operating_point": versions.operating_point(self),
+            "health": self.metrics.get("health", []),
+            "comparison": versions.compare(self, self.album.published_version),
             "classes": self.classes,
             "metrics": self.metrics,
             "bundle_url": reverse(

@@ -1,19 +1,30 @@
-"""Recognising a photo with an album's published model."""
+"""Recognising a photo with an album's published model, answered with the works' current information.
+
+The model's output order is the version's snapshot of classes (`ModelVersion.classes`); each is
+mapped to the album's class row of today (by id, or by name for versions trained before the
+snapshot kept ids), so a title, description, link or picture edited since training is what the
+visitor reads. A class deleted since training is not in the collection any more: it is left out
+of the ranking, and a photo whose best match it was is answered as not recognized.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from functools import lru_cache
 
 import numpy as np
 
-from museion.albums.models import ModelVersion
+from museion.albums.models import AlbumClass, ModelVersion
+from museion.albums.versions import effective_threshold
 from museion.vision.catalog import Catalog
 from museion.vision.head import Head
 from museion.vision.images import ImageSource
 from museion.vision.train import photo_features
 
 _lock = threading.Lock()
+
+PictureUrl = Callable[[AlbumClass], str | None]
 
 
 @lru_cache(maxsize=32)
@@ -28,26 +39,52 @@ def load_head(version: ModelVersion) -> Head:
         return _head(version.pk)[0]
 
 
-def recognize(version: ModelVersion, image: ImageSource, top_k: int = 3) -> dict:
-    """The best classes with their visitor information, and whether the photo is unknown."""
+def current_classes(version: ModelVersion) -> list[AlbumClass | None]:
+    """Per output of the version's model, the album's class row now (None: deleted since)."""
+    rows = list(AlbumClass.objects.filter(album_id=version.album_id))
+    by_id, by_name = {c.pk: c for c in rows}, {c.name: c for c in rows}
+    return [by_id.get(info["id"]) if "id" in info else by_name.get(info["name"]) for info in version.classes]
+
+
+def recognize(version: ModelVersion, image: ImageSource, picture_url: PictureUrl, top_k: int = 3) -> dict:
+    """The best classes with their current visitor information, and whether the photo is unknown.
+
+    `score` is the displayed probability (as before); `decision_score` and `threshold` are what
+    the unknown verdict was decided on: the best class's similarity (fused with the keypoint
+    check when it ran) against the version's threshold.
+    """
     head = load_head(version)
     vector, keypoints = photo_features(image, Catalog().get(version.backbone))
     probs, score = head.scores(vector[None], [keypoints])
-    order = np.argsort(-score[0], kind="stable")[:top_k]
+    threshold = effective_threshold(version)
+    threshold = head.threshold_for([keypoints]) if threshold is None else threshold
+    rows = current_classes(version)
+    order = np.argsort(-score[0], kind="stable")
     best = int(order[0])
+    kept = [int(i) for i in order if rows[int(i)] is not None][:top_k]
     return {
         "model_version": version.number,
-        "unknown": bool(score[0, best] < head.threshold_for([keypoints])),
+        "unknown": bool(score[0, best] < threshold or rows[best] is None),
+        "decision_score": round(float(score[0, best]), 4),
+        "threshold": round(float(threshold), 4),
         "predictions": [
-            {**_card(version.classes[int(i)]), "score": round(float(probs[0, i]), 4)} for i in order
+            {
+                **_card(rows[i], picture_url),
+                "score": round(float(probs[0, i]), 4),
+                "similarity": round(float(score[0, i]), 4),
+            }
+            for i in kept
         ],
     }
 
 
-def _card(info: dict) -> dict:
+def _card(found: AlbumClass | None, picture_url: PictureUrl) -> dict:
+    assert found is not None
     return {
-        "label": info["name"],
-        "title": info.get("title") or info["name"],
-        "description": info.get("description", ""),
-        "url": info.get("url", ""),
+        "label": found.name,
+        "title": found.title or found.name,
+        "description": found.description,
+        "url": found.url,
+        "class_id": found.pk,
+        "picture_url": picture_url(found),
     }

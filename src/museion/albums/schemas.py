@@ -5,7 +5,15 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
-from museion.albums.models import DESCRIPTION_MAX, FPS_DEFAULT, NAME_MAX, TITLE_MAX, URL_MAX
+from museion.albums.models import (
+    DESCRIPTION_MAX,
+    FPS_DEFAULT,
+    NAME_MAX,
+    THRESHOLD_MAX,
+    THRESHOLD_MIN,
+    TITLE_MAX,
+    URL_MAX,
+)
 from museion.vision.video import FPS_MAX, FPS_MIN
 
 NAME = r"\S"  # something besides spaces: names are stripped before they are stored
@@ -23,7 +31,8 @@ class AlbumPatch(Schema):
     name: str | None = Field(None, min_length=1, max_length=NAME_MAX, pattern=NAME)
     description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     fps: float | None = Field(None, ge=FPS_MIN, le=FPS_MAX)
-    published: bool | None = None
+    published: bool | None = None  # the visitors' page is on
+    auto_publish: bool | None = None
 
 
 class StorageOut(Schema):
@@ -41,6 +50,7 @@ class AlbumOut(Schema):
     backbone: str
     published: bool
     published_version: int | None
+    auto_publish: bool
     classes: int
     viewer_url: str
     storage: StorageOut | None = None  # the workspace's, on a single album
@@ -124,22 +134,58 @@ class CountOut(Schema):
     count: int
 
 
+class OperatingPoint(Schema):
+    threshold: float | None
+    accuracy: float | None  # top-1 on the validation photos, whatever the threshold
+    known_refused: float | None  # of the album's works, the share refused as unknown
+    unknown_refused: float | None  # of other things (works left out, pictures of other albums)
+    answered_right: float | None  # named right and not refused
+    known_photos: int | None
+    unknown_photos: int | None
+    sentences: list[str]
+
+
+class Comparison(Schema):
+    live_version: int
+    better: bool  # at least as good as the live version: top-1 not lower, known refused not higher
+    deltas: dict[str, float | None]  # this version minus the live one
+
+
+class HealthWarning(Schema):
+    code: str
+    message: str
+    classes: list[str]
+
+
 class VersionOut(Schema):
     version: int
     created: str
     published: bool
+    status: str  # "live" or "candidate"
+    threshold: float | None  # the one in use: the curator's, or the calibrated one
+    calibrated_threshold: float | None
+    operating_point: OperatingPoint
+    health: list[HealthWarning]
+    comparison: Comparison | None  # None for the live version, or when nothing is live
     backbone: str
     classes: list[dict]
     metrics: dict
     bundle_url: str
 
 
+class VersionPatch(Schema):
+    threshold: float | None = Field(None, ge=THRESHOLD_MIN, le=THRESHOLD_MAX)  # null: the calibrated one
+
+
 class Card(Schema):
     label: str
-    score: float
+    score: float  # the displayed probability
+    similarity: float  # the deciding score of this class
     title: str
     description: str
     url: str
+    class_id: int
+    picture_url: str | None
 
 
 class WorkOut(Schema):
@@ -154,4 +200,6 @@ class WorkOut(Schema):
 class AlbumPrediction(Schema):
     model_version: int
     unknown: bool
+    decision_score: float  # the best class's deciding score, compared with `threshold`
+    threshold: float
     predictions: list[Card]

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from kombu.exceptions import OperationalError as BrokerError
 
 from museion.accounts.access import require
@@ -19,10 +20,13 @@ from museion.accounts.models import Role, User, Workspace
 from museion.accounts.workspaces import personal_workspace
 from museion.albums import jobs, media, tasks
 from museion.albums.models import FPS_DEFAULT, Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
-from museion.albums.recognize import recognize
+from museion.albums.recognize import PictureUrl, current_classes, recognize
+from museion.albums.versions import effective_threshold
 from museion.errors import DomainError, NotFound
+from museion.vision.bundle import with_current
+from museion.vision.head import global_threshold_for
 
-ALBUM_FIELDS = ("name", "description", "fps", "published")
+ALBUM_FIELDS = ("name", "description", "fps", "published", "auto_publish")
 CLASS_FIELDS = ("name", "title", "description", "url")
 
 
@@ -45,7 +49,8 @@ def create_album(
 
 
 def update_album(album: Album, changes: Mapping[str, object]) -> Album:
-    """Its name, description, fps or whether the visitor viewer is public; None leaves a field as it is."""
+    """Its name, description, fps, whether the visitors' page is on, whether new versions go live by
+    themselves (`versions.goes_live`); None leaves a field as it is."""
     _assign(album, changes, ALBUM_FIELDS)
     album.save()
     return album
@@ -168,18 +173,58 @@ def cancel_job(job: Job) -> Job:
 
 
 def publish_version(album: Album, number: int) -> ModelVersion:
-    """Make version `number` the one that answers predictions and visitors."""
-    version = album.versions.filter(number=number).first()
-    if version is None:
-        raise NotFound()
+    """Make version `number` the live one, which answers predictions and visitors (any earlier
+    version can be made live again: a rollback)."""
+    version = version_of(album, number)
     album.publish(version)
     version.album = album
     return version
 
 
-def predict(album: Album, data: bytes) -> dict:
-    """The published version's answer for a photo (image errors are `museion.vision` ones)."""
+def version_of(album: Album, number: int) -> ModelVersion:
+    version = album.versions.select_related("album__published_version").filter(number=number).first()
+    if version is None:
+        raise NotFound()
+    return version
+
+
+def set_threshold(version: ModelVersion, threshold: float | None) -> ModelVersion:
+    """The curator's unknown threshold for the version; None goes back to the calibrated one."""
+    if threshold is not None and version.metrics.get("scores") is None:
+        raise DomainError(
+            "no_validation_scores", "this version was trained before thresholds could be set; train again"
+        )
+    version.threshold = threshold
+    version.save(update_fields=["threshold"])
+    return version
+
+
+def predict(album: Album, data: bytes, picture_url: PictureUrl) -> dict:
+    """The live version's answer for a photo (image errors are `museion.vision` ones), with each
+    work's current visitor information; `picture_url` says where the caller can see a work's picture."""
     version = album.published_version
     if version is None:
         raise DomainError("no_model", "this album has no trained model yet")
-    return recognize(version, data)
+    return recognize(version, data, picture_url)
+
+
+def bundle_of(version: ModelVersion) -> bytes:
+    """The version's bundle as downloaded now: its model as trained, with the works' current text
+    (a snapshot, dated) and the threshold in use."""
+    with version.bundle.open("rb") as f:
+        data = f.read()
+    scores, threshold = version.metrics.get("scores"), effective_threshold(version)
+    global_threshold = (
+        global_threshold_for(scores, threshold) if scores and threshold is not None
+        else version.metrics.get("unknown_threshold")
+    )  # fmt: skip
+    if threshold is None or global_threshold is None:
+        return data  # a version without metrics: the bundle as it was made
+    taken = timezone.now().isoformat()
+    rows = current_classes(version)
+    labels = [
+        {**(row.info() if row is not None else {**info, "deleted": True}), "snapshot_taken": taken}
+        for info, row in zip(version.classes, rows, strict=True)
+    ]
+    set_by = "calibration" if version.threshold is None else "curator"
+    return with_current(data, labels, threshold, global_threshold, set_by)

@@ -24,6 +24,7 @@ from museion.albums.errors import QuotaExceeded
 from museion.albums.jobs import Reporter, bundle_name
 from museion.albums.media import save_picture
 from museion.albums.models import Album, Embedding, Job, MediaItem, ModelVersion, SourceVideo
+from museion.albums.versions import goes_live
 from museion.vision import head as heads
 from museion.vision import train as pipeline
 from museion.vision.bundle import recognizer_input
@@ -225,11 +226,13 @@ def save_version(
                 size=len(data),
                 metrics=metrics,
             )
-            # Publish only if the job is still ours: a cancelled run never replaces the model.
-            if Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).exists():
-                Album.objects.filter(pk=album.pk).update(published_version=version)
-            else:
+            # Keep it only if the job is still ours: a cancelled run never adds a version.
+            if not Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING).exists():
                 raise transaction.TransactionManagementError("cancelled")
+            # A candidate, unless it is the album's first or auto-publish finds it as good as the live one.
+            live = Album.objects.select_for_update().get(pk=album.pk)  # one decision at a time
+            if goes_live(live, version):
+                live.publish(version)
     except Exception:
         default_storage.delete(bundle)
         raise

@@ -19,5 +19,10 @@ urlpatterns = [
     path(
         "albums/<int:album_id>/versions/<int:number>/publish/", views.version_publish, name="version_publish"
     ),
+    path(
+        "albums/<int:album_id>/versions/<int:number>/threshold/",
+        views.version_threshold,
+        name="version_threshold",
+    ),
     path("v/<slug:slug>/", views.viewer, name="viewer"),
 ]

@@ -22,10 +22,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
-from museion.albums import services, visitors
+from museion.albums import services, versions, visitors
 from museion.albums.access import album_for, class_for, media_for
-from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, error_text
-from museion.albums.models import Album, AlbumClass, MediaItem, ModelVersion
+from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, ThresholdForm, error_text
+from museion.albums.models import THRESHOLD_MAX, THRESHOLD_MIN, Album, AlbumClass, MediaItem, ModelVersion
 from museion.albums.qr import qr_svg
 from museion.errors import NotFound
 from museion.http.pages import action, page, refusals
@@ -125,7 +125,7 @@ def percent(value: float | None) -> str:
 
 
 def version_rows(album: Album) -> list[dict]:
-    versions = list(album.versions.all())
+    versions = list(album.versions.select_related("album__published_version"))
     refs = {str(m.get("ref")) for v in versions for m in v.metrics.get("misclassified", [])}
     ids = [int(r) for r in refs if r.isdigit()]
     present = {
@@ -141,10 +141,18 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
     names = metrics.get("classes") or [c["name"] for c in version.classes]
     per_class = metrics.get("per_class") or {}
     misses = [m for m in metrics.get("misclassified", []) if str(m.get("ref")) in present][:MAX_MISSES]
+    point = versions.operating_point(version)
+    dataset = metrics.get("dataset") or {}
     return {
         "number": version.number,
         "created": version.created,
         "in_use": album.published_version_id == version.pk,
+        "point": point,
+        "comparison": (comparison := versions.compare(version, album.published_version)),
+        "deltas": deltas_text(comparison["deltas"]) if comparison else "",
+        "score_id": f"scores-v{version.number}",
+        "health": metrics.get("health"),
+        "threshold": slider(version),
         "accuracy": percent(metrics.get("accuracy")),
         "known_refused": percent(metrics.get("known_refused")),
         "unknown_refused": percent(metrics.get("unknown_refused")),
@@ -156,11 +164,41 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
         "validated": metrics.get("validated", 0),
         "pictures": metrics.get("pictures"),
         "names": names,
-        "per_class": [(n, *_class_scores(per_class.get(n) or {})) for n in names],
+        "per_class": [(n, *_class_scores(per_class.get(n) or {}), dataset.get(n)) for n in names],
         "confusion": list(zip(names, metrics.get("confusion") or [], strict=False)),
         "misclassified": [{**m, "url": _media_url(album.pk, int(m["ref"]))} for m in misses],
         "bundle_url": reverse("api:album_bundle", kwargs={"album_id": album.pk, "number": version.number}),
     }
+
+
+DELTA_NAMES = {
+    "accuracy": "top-1",
+    "known_refused": "your works refused",
+    "unknown_refused": "other things refused",
+}
+
+
+def deltas_text(deltas: dict) -> str:
+    """ "top-1 -5.0 points, your works refused +2.0 points": a candidate against the live version."""
+    parts = [
+        f"{name} {'not measured' if deltas.get(key) is None else f'{deltas[key] * 100:+.1f} points'}"
+        for key, name in DELTA_NAMES.items()
+    ]
+    return ", ".join(parts)
+
+
+SLIDER_SPAN = 0.3  # either side of the calibrated threshold: where a curator's choice makes sense
+
+
+def slider(version: ModelVersion) -> dict | None:
+    """The threshold slider's range and the validation scores its script judges each position on."""
+    scores, calibrated = version.metrics.get("scores"), versions.calibrated_threshold(version)
+    if not scores or calibrated is None:
+        return None
+    low = max(THRESHOLD_MIN, round(calibrated - SLIDER_SPAN, 2))
+    high = min(THRESHOLD_MAX, round(calibrated + SLIDER_SPAN, 2))
+    return {"value": versions.effective_threshold(version), "calibrated": calibrated, "min": low,
+            "max": high, "custom": version.threshold is not None, "scores": scores}  # fmt: skip
 
 
 def _class_scores(scores: dict) -> tuple[str, str, int]:
@@ -180,6 +218,25 @@ def album_settings(request: HttpRequest, album_id: int) -> HttpResponse:
 
 
 @action
+def version_threshold(request: HttpRequest, album_id: int, number: int) -> HttpResponse:
+    version = services.version_of(album_for(request.user, album_id, Role.EDITOR), number)
+    form = ThresholdForm(request.POST)
+    if form.is_valid():
+        with refusals(request):
+            threshold = None if "reset" in request.POST else form.cleaned_data["threshold"]
+            services.set_threshold(version, threshold)
+            messages.success(request, f"The threshold of v{number} is now {_threshold_text(version)}.")
+    else:
+        messages.error(request, error_text(form))
+    return redirect(_album_url(album_id, f"metrics-v{number}"))
+
+
+def _threshold_text(version: ModelVersion) -> str:
+    value = versions.effective_threshold(version)
+    return f"{value:.3f}" + (" (calibrated)" if version.threshold is None else "")
+
+
+@action
 def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.OWNER)
     services.delete_album(album)
@@ -190,7 +247,7 @@ def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
 @action
 def version_publish(request: HttpRequest, album_id: int, number: int) -> HttpResponse:
     version = services.publish_version(album_for(request.user, album_id, Role.EDITOR), number)
-    messages.success(request, f"Version {version.number} now answers predictions and visitors.")
+    messages.success(request, f"Version {version.number} is live: it answers predictions and visitors.")
     return redirect(_album_url(album_id, "versions"))
 
 

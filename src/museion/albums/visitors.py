@@ -33,10 +33,15 @@ def works(album: Album) -> list[dict]:
 
 
 def work_card(album: Album, album_class: AlbumClass) -> dict:
-    picture = None
-    if album_class.cover or album_class.media.exists():
-        picture = reverse("api:visitor_work_picture", kwargs={"slug": album.slug, "work": album_class.pk})
-    return {"id": album_class.pk, **album_class.info(), "picture_url": picture}
+    return {**album_class.info(), "picture_url": picture_url(album_class)}
+
+
+def picture_url(album_class: AlbumClass) -> str | None:
+    """Where a visitor sees the work's picture (picture_of), or None when it has none."""
+    if not (album_class.cover or album_class.media.exists()):
+        return None
+    slug = album_class.album.slug
+    return reverse("api:visitor_work_picture", kwargs={"slug": slug, "work": album_class.pk})
 
 
 def picture_of(album: Album, work: int) -> FieldFile:

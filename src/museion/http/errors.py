@@ -21,6 +21,7 @@ STATUS = {
     "already_training": 409,
     "job_finished": 409,
     "no_model": 409,
+    "no_validation_scores": 409,
     # an invitation link that was used, withdrawn or mistyped, or is too old
     "invalid_invitation": 404,
     "invitation_expired": 410,

@@ -157,6 +157,34 @@ def write_bundle(
     tmp.replace(path)
 
 
+def with_current(
+    data: bytes, labels: list[dict], threshold: float, global_threshold: float, set_by: str
+) -> bytes:
+    """A bundle's zip with new labels and thresholds (model.onnx unchanged): what a download carries.
+
+    `threshold` is the keypoint stage's (head.npz, `verified_threshold`), `global_threshold`
+    model.onnx's (`unknown_threshold`), `set_by` who chose them ("calibration" or "curator"); the
+    metrics keep the other figures as trained.
+    """
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as old, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as new:
+        for name in old.namelist():
+            content = old.read(name)
+            if name == "labels.json":
+                content = json.dumps(labels, indent=2, ensure_ascii=False).encode()
+            elif name == "metrics.json":
+                metrics = {**json.loads(content), "verified_threshold": threshold,
+                           "unknown_threshold": global_threshold, "threshold_set_by": set_by}  # fmt: skip
+                content = json.dumps(metrics, indent=2, ensure_ascii=False).encode()
+            elif name == "head.npz":
+                head = Head.from_bytes(content)
+                content = replace(head, threshold=threshold, global_threshold=global_threshold).to_bytes()
+            elif name == "README.md":
+                content = README.encode()
+            new.writestr(name, content)
+    return out.getvalue()
+
+
 @dataclass
 class Bundle:
     """A bundle loaded for prediction with plain onnxruntime."""

@@ -438,6 +438,48 @@ def evaluate(head: Head, scored: Sequence[Scored], negatives: np.ndarray | None 
         "per_condition": _per_condition(scored, best == y, refused),
         "confusion": confusion.tolist(),
         "misclassified": [_miss(head, s) for s in scored if s.best != s.label],
+        "scores": validation_scores(head, scored, others),
+    }
+
+
+def validation_scores(head: Head, scored: Sequence[Scored], others: np.ndarray) -> dict:
+    """The deciding scores of the validation photos, so that any other threshold can be judged
+    (`rates_at`) without the photos: the version page's slider moves over these.
+
+    `known`: [score, top-1 right (1/0)] of each photo with its work in the album; `unknown`: the same
+    photos' best score with their work left out; `others`: pictures of other things, global stage.
+    """
+    return {
+        "threshold": head.threshold,
+        "global_threshold": head.global_threshold,
+        "known": [[s.known, int(s.best == s.label)] for s in scored],
+        "unknown": [s.unknown for s in scored],
+        "others": others.astype(float).tolist(),  # unrounded: a rounded score can cross the threshold
+    }
+
+
+def global_threshold_for(scores: dict, threshold: float) -> float:
+    """The global stage's threshold that goes with `threshold` of the verified stage: moved by as much
+    as the curator moved the verified one from its calibrated value (both are cosine-scaled)."""
+    return float(scores["global_threshold"] + threshold - scores["threshold"])
+
+
+def rates_at(scores: dict, threshold: float) -> dict:
+    """What `threshold` gives on a version's validation photos (`validation_scores`): the shares of
+    known photos refused and answered right, and of unknown ones refused. At the calibrated threshold
+    these are `evaluate`'s figures; static/museion/album.js computes the same for the slider."""
+    known = np.array(scores["known"], np.float64).reshape(-1, 2)
+    unknown = np.array(scores["unknown"], np.float64)
+    others = np.array(scores.get("others", []), np.float64)
+    refused = known[:, 0] < threshold
+    outside = np.concatenate([unknown < threshold, others < global_threshold_for(scores, threshold)])
+    return {
+        "threshold": float(threshold),
+        "known_refused": float(refused.mean()) if len(known) else None,
+        "answered_right": float(((known[:, 1] == 1) & ~refused).mean()) if len(known) else None,
+        "unknown_refused": float(outside.mean()) if len(outside) else None,
+        "known_photos": len(known),
+        "unknown_photos": len(outside),
     }
 
 

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image
 
 from museion.vision import head as heads
+from museion.vision import health as dataset_health
 from museion.vision import keypoints as kp
 from museion.vision.augment import phone_photo, visitor_views
 from museion.vision.bundle import Bundle, build_graph, preprocess_description, recognizer_input, write_bundle
@@ -265,13 +266,17 @@ def fit_head(
     progress(0.9, "training the recognizer")
     head = heads.fit(examples, names, references)
     head.threshold, head.global_threshold = trial.threshold, trial.global_threshold
+    counts = dataset_health.counts_of(examples, names, scored)
+    health = dataset_health.dataset_health(counts)
     metrics = {
         **heads.evaluate(trial, scored, neg),
         "unknown_threshold": head.global_threshold,
         "verified_threshold": head.threshold,
         "verification": "keypoints" if head.references is not None else None,
         "calibration": calibration,
-        "warnings": _warnings(scored, names, held_out),
+        "warnings": _warnings(held_out) + [w["message"] for w in health],
+        "health": health,
+        "dataset": dataset_health.as_dict(counts),
         "classes": names,
         "pictures": len({ex.ref for ex in examples if not ex.augmented}),
         "train_examples": len(parts.train),
@@ -282,7 +287,6 @@ def fit_head(
     return head, metrics
 
 
-MIN_PHOTOS_PER_CLASS = 3  # fewer calibration photos of a work than this cannot tell how it will do
 CALIBRATION_PHOTOS_PER_CLASS = 6  # phone photos made per work, of its held-out pictures
 
 
@@ -308,24 +312,10 @@ def _probes(
     return [(own[ref], pictures.probe(ref)) for ref in refs]
 
 
-def _warnings(
-    scored: Sequence[heads.Scored], names: Sequence[str], held_out: Sequence[heads.Example]
-) -> list[str]:
-    warnings = []
-    if not held_out:
-        warnings.append(
-            "no picture could be held out: the figures come from the training pictures themselves"
-        )
-    counts = {name: 0 for name in names}
-    for s in scored:
-        counts[names[s.label]] += 1
-    thin = [name for name, n in counts.items() if n < MIN_PHOTOS_PER_CLASS]
-    if thin:
-        warnings.append(
-            f"too little to judge {', '.join(thin)}: under {MIN_PHOTOS_PER_CLASS} held-out pictures each; "
-            "add another clip or photos from other angles"
-        )
-    return warnings
+def _warnings(held_out: Sequence[heads.Example]) -> list[str]:
+    if held_out:
+        return []
+    return ["no picture could be held out: the figures come from the training pictures themselves"]
 
 
 def _quiet(fraction: float, stage: str) -> None:

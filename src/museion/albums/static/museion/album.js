@@ -77,6 +77,7 @@
         const replacement = fresh.getElementById(node.id);
         if (replacement) node.replaceWith(document.adoptNode(replacement));
       }
+      if (window.MuseionThresholds) window.MuseionThresholds.renderAll();
     } catch (e) {
       // the next finished job refreshes again
     }
@@ -335,12 +336,20 @@
 
   // ---- try it ----------------------------------------------------------------
 
-  function renderAnswer(data) {
+  // The decision and the score it was taken on, never a probability beside a decision taken on another.
+  function decisionLine(data, best) {
+    const numbers = " (similarity " + data.decision_score.toFixed(2) + ", needs " + data.threshold.toFixed(2) + ")";
+    if (data.unknown || !best) return make("p", "decision", "Not recognized" + numbers);
+    return make("p", "decision", "Recognized: " + best.title + numbers);
+  }
+
+  function renderAnswer(data, file) {
     const best = data.predictions && data.predictions[0];
     const card = make("div", "visitor-card preview");
+    card.append(decisionLine(data, best));
     if (data.unknown || !best) {
       card.append(make("h3", "not-recognized", "Not recognized"));
-      if (best) card.append(make("p", "muted", "Closest: " + best.title + " (" + percent(best.score) + ")"));
+      if (best) card.append(make("p", "muted", "Closest work: " + best.title + " (similarity " + best.similarity.toFixed(2) + ")"));
     } else {
       card.append(make("h3", "work-title", best.title));
       if (best.description) card.append(make("p", "prewrap", best.description));
@@ -353,9 +362,49 @@
         line.append(link);
         card.append(line);
       }
-      card.append(make("p", "muted", best.label + " · " + percent(best.score) + " · model v" + data.model_version));
+      card.append(make("p", "muted", best.label + " · model v" + data.model_version));
     }
+    if (canEdit) card.append(addToClass(file, best));
     return card;
+  }
+
+  // "Add this photo to class X": the tried photo becomes a training picture, through the upload endpoint.
+  function addToClass(file, best) {
+    const row = make("div", "copy-row add-to-class");
+    const select = make("select");
+    select.id = "try-class";
+    select.setAttribute("aria-label", "Class to add the photo to");
+    for (const node of document.querySelectorAll(".class-card[data-class]")) {
+      const option = make("option", null, node.dataset.name);
+      option.value = node.dataset.class;
+      if (best && String(best.class_id) === node.dataset.class) option.selected = true;
+      select.append(option);
+    }
+    const button = make("button", "small secondary", "Add this photo to the class");
+    button.type = "button";
+    button.id = "try-add";
+    const status = make("p", "muted");
+    status.setAttribute("role", "status");
+    button.addEventListener("click", async () => {
+      button.disabled = true;
+      const body = new FormData();
+      body.append("file", file, file.name || "tried photo.jpg");
+      try {
+        const result = await call("POST", albumPath + "/classes/" + select.value + "/media", body);
+        const name = select.options[select.selectedIndex].textContent;
+        status.textContent = result.ok ? "Added to " + name + ": train again to use it." : errorOf(result, "The photo could not be added.");
+        if (result.ok) refreshSoon();
+      } catch (e) {
+        status.textContent = "Could not reach the server.";
+      } finally {
+        button.disabled = false;
+      }
+    });
+    const box = make("div");
+    row.append(select, button);
+    box.append(row, status);
+    if (!select.options.length) box.hidden = true;
+    return box;
   }
 
   function wireTry() {
@@ -373,7 +422,7 @@
       body.append("image", file, file.name || "photo.jpg");
       try {
         const result = await call("POST", albumPath + "/predict", body);
-        answer.append(result.ok ? renderAnswer(result.data) : make("p", "error", errorOf(result, "The photo could not be recognized.")));
+        answer.append(result.ok ? renderAnswer(result.data, file) : make("p", "error", errorOf(result, "The photo could not be recognized.")));
       } catch (e) {
         answer.append(make("p", "error", "Could not reach the server."));
       } finally {
