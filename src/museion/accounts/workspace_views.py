@@ -6,9 +6,6 @@ see its members; only owners invite, change roles and remove members (403 otherw
 
 from __future__ import annotations
 
-import logging
-from smtplib import SMTPException
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -26,15 +23,13 @@ from museion.accounts.workspaces import (
     create_workspace,
     find_invitation,
     invite,
-    mail_invitation,
     personal_workspace,
     remove_member,
+    send_invitation,
     set_role,
 )
 from museion.albums.quota import storage_of
 from museion.http.pages import action, page, refusals
-
-log = logging.getLogger("museion.accounts")
 
 
 class WorkspaceForm(forms.Form):
@@ -105,12 +100,10 @@ def _send(request: HttpRequest, invitation: Invitation) -> None:
     link = request.build_absolute_uri(reverse("invitation", args=[invitation.secret]))
     # Shown once to the owner too (the owner may give any role anyway), for a server without mail.
     request.session["invitation_link"] = link
-    try:
-        mail_invitation(invitation, link)
-    except (OSError, SMTPException) as exc:
-        log.warning("invitation for workspace %s not mailed: %s", invitation.workspace_id, exc)
+    failed = send_invitation(invitation, link)
+    if failed:
         messages.error(
-            request, f"The invitation could not be mailed ({exc}): send {invitation.email} the link below."
+            request, f"The invitation could not be mailed ({failed}): send {invitation.email} the link below."
         )
     else:
         messages.success(request, f"An invitation link was mailed to {invitation.email}.")

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from smtplib import SMTPException
+
+from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import transaction
 
 from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace, digest
 from museion.errors import DomainError
+
+log = logging.getLogger("museion.accounts")
 
 
 def personal_workspace(user: User) -> Workspace:
@@ -65,6 +72,10 @@ def invite(workspace: Workspace, email: str, role: Role, invited_by: User) -> Me
     theirs (emails are not verified), so they join through the mailed link like anyone else.
     """
     email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise DomainError("invalid_email", "enter a valid email address") from None
     existing = workspace.memberships.filter(user__email__iexact=email).first()
     check_role(workspace, existing, role)
     if existing is not None:
@@ -90,6 +101,16 @@ def mail_invitation(invitation: Invitation, link: str) -> None:
         "If you did not expect it, ignore this message.\n"
     )
     send_mail(f"Invitation to {invitation.workspace.name} on Museion", body, None, [invitation.email])
+
+
+def send_invitation(invitation: Invitation, link: str) -> str | None:
+    """Mail the link; None when it went, else why not (the owner then gives the link by hand)."""
+    try:
+        mail_invitation(invitation, link)
+    except (OSError, SMTPException) as exc:
+        log.warning("invitation for workspace %s not mailed: %s", invitation.workspace_id, exc)
+        return str(exc) or type(exc).__name__
+    return None
 
 
 class InvitationError(DomainError):

@@ -13,6 +13,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from museion import __version__
 from museion.accounts.api import router as auth_router
+from museion.accounts.workspace_api import router as workspaces_router
 from museion.albums.api import public as visitor_router
 from museion.albums.api import router as albums_router
 from museion.errors import DomainError
@@ -78,6 +79,7 @@ class HealthOut(Schema):
 
 
 api.add_router("/auth", auth_router)
+api.add_router("/", workspaces_router)
 api.add_router("/", recognition_router)
 api.add_router("/", albums_router)
 api.add_router("/", visitor_router)
