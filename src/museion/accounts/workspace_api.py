@@ -50,7 +50,7 @@ def list_workspaces(request: HttpRequest) -> list[dict]:
             "personal": m.workspace.personal,
             "role": m.role,
             "members": m.members,
-        }  # fmt: skip
+        }
         for m in memberships
     ]
 
