@@ -434,3 +434,59 @@ def test_a_wall_card_prints_on_one_a5_page_with_a_qr_code_phones_read(
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one sheet
     assert re.search(rb"/MediaBox\s*\[0 0 4(19\.\d+|20) 59(4\.\d+|5)\]", pdf)  # A5: 420 x 595 points
     page.context.close()
+
+
+# ---- a curator's walk from a candidate version to a visitor's answer ------------------------
+
+
+@pytest.fixture
+def candidate(clips: dict[str, Path], eager: None, media: Path) -> tuple[User, ApiCaller, dict]:
+    """An album trained twice through the API: v1 went live by itself, v2 waits as a candidate."""
+    team = make_team("w")
+    api = ApiCaller(Client(), team, "editor")
+    album = api.post("/albums", {"name": "Walk", "workspace": team.workspace.pk}).json()
+    for name, (_, title, description) in WORKS.items():
+        found = api.post(
+            f"/albums/{album['id']}/classes", {"name": name, "title": title, "description": description}
+        )
+        path = f"/albums/{album['id']}/classes/{found.json()['id']}/media"
+        assert api.upload(path, "clip.mp4", clips[name].read_bytes()).status_code == 202
+    for _ in range(2):
+        assert api.post(f"/albums/{album['id']}/train").status_code == 202
+    return team.users["editor"], api, album
+
+
+def test_a_curator_publishes_a_candidate_and_visitors_read_the_text_edited_since(
+    desktop: Page, phone, candidate: tuple[User, ApiCaller, dict], live_server
+) -> None:
+    editor, api, album = candidate
+    sign_in(desktop, editor, live_server)
+    desktop.goto(f"/albums/{album['id']}/")
+    v2 = desktop.locator("#versions tr[data-version='2']")
+    expect(v2.locator(".status")).to_contain_text("candidate")
+    expect(desktop.locator("#versions tr[data-version='1'] .status")).to_contain_text("live")
+    # The operating point in plain words, not figures hidden in metrics.json.
+    expect(desktop.locator("#operating-point-v2")).to_contain_text("refused")
+    v2.locator("button", has_text="Publish").click()
+    expect(desktop.locator("#versions tr[data-version='2'] .status")).to_contain_text("live")
+    desktop.check("#settings-form [name=published]")
+    desktop.click("#settings-form button[type=submit]")
+    expect(desktop.locator("#settings-form [name=published]")).to_be_checked()
+    screenshot(desktop, "walk-album.png")
+
+    visitor = phone(REFUSE_CAMERA)
+    visitor.goto(f"/v/{album['slug']}/")
+    assert send_photo(visitor, album["slug"], IMAGES / "owl.jpg")["unknown"] is False
+    expect(visitor.locator("#work-title")).to_have_text("The Owl")
+    assert send_photo(visitor, album["slug"], IMAGES / "pets.jpg")["unknown"] is True
+    expect(visitor.locator("#unknown")).to_contain_text("Not one of this collection's works")
+    expect(visitor.locator("#work")).to_be_hidden()
+
+    owl = next(c for c in api.get(f"/albums/{album['id']}/classes").json() if c["name"] == "owl")
+    renamed = api.patch(f"/albums/{album['id']}/classes/{owl['id']}", {"title": "The Tawny Owl"})
+    assert renamed.status_code == 200
+    assert send_photo(visitor, album["slug"], IMAGES / "owl.jpg")["unknown"] is False
+    expect(visitor.locator("#work-title")).to_have_text("The Tawny Owl")  # no training in between
+    assert visitor.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    screenshot(visitor, "walk-visitor.png")
+    desktop.wait_for_load_state("networkidle")
