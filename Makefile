@@ -10,8 +10,9 @@ export MUSEION_SHARED ?= $(SHARED)
 
 .PHONY: run test test-databases install dev lint format bench browser clean
 
+# `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000.
 run: $(VENV)/.installed
-	$(BIN)/museion serve
+	$(BIN)/museion serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
 
 # The services of this machine (see the README's development section). tests/production runs
 # museion serve + two workers on each stack; the database-facing suites run again on each database.

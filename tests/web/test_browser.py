@@ -368,3 +368,16 @@ def test_a_heat_map_needs_a_classifier(page: Page, images: Path) -> None:
     page.check("#heat-mode")
     expect(page.locator("#heat-run")).to_be_disabled()
     expect(page.locator("#heat-caption")).to_contain_text("needs a classifier")
+
+
+def test_a_new_api_token_is_copied_with_its_button(page: Page) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_up(page)
+    page.goto("/account/tokens/")
+    page.fill("#id_name", "laptop")
+    page.click("main form button[type=submit]")
+    secret = page.locator("#new-token").inner_text().strip()
+    assert secret.startswith("msn_")
+    page.click("#copy-token")
+    expect(page.locator("#copy-token-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == secret

@@ -66,7 +66,8 @@ api = MuseionApi(
     title="Museion",
     version=__version__,
     description="Image classification and object detection. Authenticate with a session or "
-    "`Authorization: Bearer <token>` (POST /api/v1/auth/token).",
+    "`Authorization: Bearer <token>` (POST /api/v1/auth/token). "
+    "[Back to Museion](/) · [API tokens](/account/tokens/)",
     urls_namespace="api",
     parser=TextParser(),
 )
