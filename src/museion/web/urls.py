@@ -13,5 +13,6 @@ urlpatterns = [
     path("", include("museion.albums.urls")),
 ]
 
+handler400 = "museion.web.views.bad_request"
 handler404 = "museion.web.views.not_found"
 handler500 = "museion.web.views.server_error"

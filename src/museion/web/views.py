@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import sys
+from html import escape
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import csrf_exempt
@@ -26,6 +28,31 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if is_api(request.path):
         return api_not_found(request)
     return render(request, "error.html", {"title": "Not found", "status": 404}, status=404)
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """A 400 from Django itself; above all a Host header not in ALLOWED_HOSTS (a phone on the LAN
+    opening the server by its address), which deserves the setting to change, not a bare 400."""
+    if not isinstance(exception, DisallowedHost):
+        if is_api(request.path):
+            return error_response(400, "bad_request", "the request could not be read")
+        return render(request, "error.html", {"title": "Bad request", "status": 400}, status=400)
+    host = request.META.get("HTTP_HOST", "").rsplit(":", 1)[0] or "?"
+    advice = (
+        f"This server does not answer to the address {host}. To open it from other devices by that "
+        f"address, add it to the ALLOWED_HOSTS setting and restart, e.g. ALLOWED_HOSTS=localhost,{host}"
+    )
+    if is_api(request.path):
+        return error_response(400, "host_not_allowed", advice)
+    # No template: base.html and its context processors may ask for the very host that was refused.
+    return HttpResponse(
+        "<!doctype html><meta name=viewport content='width=device-width,initial-scale=1'>"
+        "<title>Address not allowed</title><body style='font-family:system-ui,sans-serif;"
+        "max-width:36rem;margin:2rem auto;padding:0 1rem;line-height:1.5'>"
+        f"<h1>Address not allowed</h1><p>{escape(advice)}.</p>"
+        "<p>See “Settings” in Museion's README.</p>",
+        status=400,
+    )
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
