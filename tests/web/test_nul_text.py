@@ -12,6 +12,7 @@ import json
 from urllib.parse import quote
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -69,6 +70,12 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("POST", "/api/v1/albums/{album_id}/classes"): {"json": item},
         ("PATCH", "/api/v1/albums/{album_id}/classes/{class_id}"): {"json": {**item, "name": "Tawny owl"}},
         ("POST", "/api/v1/v/{slug}/predict"): {"path": {"slug": album.slug}, "file": "image"},
+        ("GET", "/api/v1/v/{slug}/works"): {"path": {"slug": album.slug}},
+        ("GET", "/api/v1/v/{slug}/works/{work}/picture"): {"path": {"slug": album.slug, "work": owl.pk}},
+        ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): {
+            "path": {"workspace_id": team.workspace.pk},
+            "json": {"email": "another@example.org", "role": "viewer"},
+        },
         ("POST", "/api/v1/auth/invitations/accept"): {"json": {"token": team.invitation.secret}},
         ("POST", "/api/v1/auth/password"): {  # last: it changes the password the others use
             "json": {"old_password": PASSWORD, "new_password": "another long passphrase 7"}
@@ -93,13 +100,14 @@ def _json(body: dict) -> str:
 
 
 @pytest.fixture
-def team(db) -> Team:
+def team(db, media) -> Team:
     team = make_team()
     team.owner.set_password(PASSWORD)
     team.owner.save()
     team.album = make_album(team)  # type: ignore[attr-defined]
     Album.objects.filter(pk=team.album.pk).update(published=True)
     team.owl = team.album.classes.get(name="owl")  # type: ignore[attr-defined]
+    team.owl.cover.save("owl.jpg", ContentFile(jpeg()))  # a picture for the visitors' list
     team.invitation = invite(team.workspace, "new@example.org", Role.VIEWER, team.owner)  # type: ignore[attr-defined]
     return team
 

@@ -61,6 +61,7 @@ BAD_REQUEST = (
     "invalid_old_password",
     "invalid_new_password",
     "workspace_rule",
+    "invalid_rotation",
 )
 
 

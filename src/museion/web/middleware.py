@@ -24,6 +24,7 @@ from django.utils.http import parse_header_parameters
 
 from museion.http.errors import error_response, is_api
 from museion.http.multipart import read_form
+from museion.web.parsing import NUL
 
 CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
 CORS_HEADERS = "Authorization, Content-Type, X-CSRFToken"
@@ -32,6 +33,13 @@ MULTIPART_OVERHEAD = 64 * 1024  # boundaries and the other form fields
 # client holds a request thread no longer, a fast one (loopback, nginx) gets its answer.
 LINGER_SECONDS = 2.0
 LINGER_MAX_BYTES = 128 * 1024 * 1024
+
+
+def _refuse_nul_url(request: HttpRequest) -> HttpResponse | None:
+    """A NUL in the URL, for every operation: ninja's parser sees only those with a body or a query."""
+    if NUL not in request.path_info:
+        return None
+    return error_response(400, "invalid_request", "the URL: text may not contain NUL characters (\\u0000)")
 
 
 class ApiGuardMiddleware:
@@ -45,7 +53,11 @@ class ApiGuardMiddleware:
         allowed = origin if origin and origin in settings.CORS_ORIGINS else None
         if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
             response = HttpResponse(status=204 if allowed else 403)
-        elif refused := self._refuse_oversized(request) or _refuse_bad_multipart(request):
+        elif (
+            refused := self._refuse_oversized(request)
+            or _refuse_bad_multipart(request)
+            or _refuse_nul_url(request)
+        ):
             # Once the answer is written, not before: a client that reads while it sends (curl,
             # browsers) has it at once. The WSGI server closes the response after writing it;
             # Django runs its closers then (a private list, but the only hook at that moment).
