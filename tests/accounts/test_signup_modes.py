@@ -128,3 +128,11 @@ def test_closed_signup_still_lets_an_existing_account_accept_an_invitation(
     client.force_login(outsider)
     assert client.post(link).status_code == 302
     assert museum.role_of(outsider) == Role.VIEWER
+
+
+@pytest.mark.parametrize("mode", ["closed", "invite"])
+def test_no_page_links_to_signup_unless_it_is_open(client: Client, settings, db, mode: str) -> None:
+    assert 'href="/signup/"' in client.get("/").content.decode()
+    settings.SIGNUP = mode
+    for path in ("/", "/predict/", "/signin/"):
+        assert 'href="/signup/"' not in client.get(path).content.decode(), path
