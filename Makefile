@@ -10,9 +10,11 @@ export MUSEION_SHARED ?= $(SHARED)
 
 .PHONY: run test test-databases install dev lint format bench browser clean
 
-# `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000.
+# `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000; CERTFILE=... KEYFILE=...
+# serve HTTPS (the README's recipe for trying the camera from a phone on the LAN).
 run: $(VENV)/.installed
-	$(BIN)/museion serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT))
+	$(BIN)/museion serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) \
+		$(if $(CERTFILE),--certfile $(CERTFILE)) $(if $(KEYFILE),--keyfile $(KEYFILE))
 
 # The services of this machine (see the README's development section). tests/production runs
 # museion serve + two workers on each stack; the database-facing suites run again on each database.
@@ -53,14 +55,17 @@ install: $(VENV)/.installed
 dev: $(VENV)/.installed-dev
 
 $(BIN)/python:
+	@echo "museion: creating the virtual environment $(VENV)"
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
+	@echo "museion: installing Museion and its dependencies into $(VENV) (about a minute the first time)"
 	$(BIN)/python -m pip install --quiet -e .
 	touch $@
 
 $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
+	@echo "museion: installing Museion, its dependencies and the test tools into $(VENV) (a minute or two)"
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 

@@ -8,6 +8,7 @@ import json
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -93,6 +94,8 @@ class Server:
     def __init__(self, home: Path, args: tuple[str, ...] = (), **env: str) -> None:
         self.home = home
         self.port = free_port()
+        # Given a certificate, serve speaks only HTTPS; requests trust that certificate alone.
+        self.certfile = args[args.index("--certfile") + 1] if "--certfile" in args else None
         self.log = home.parent / f"serve-{self.port}.log"
         with self.log.open("w") as log:
             self.process = subprocess.Popen(
@@ -107,7 +110,11 @@ class Server:
     def request(
         self, method: str, path: str, body: bytes | None = None, headers: dict[str, str] | None = None
     ) -> tuple[int, http.client.HTTPMessage, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        if self.certfile is not None:
+            tls = ssl.create_default_context(cafile=self.certfile)
+            conn = http.client.HTTPSConnection("127.0.0.1", self.port, timeout=30, context=tls)
+        else:
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
         try:
             conn.request(method, path, body=body, headers=headers or {})
             response = conn.getresponse()

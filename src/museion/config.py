@@ -115,6 +115,13 @@ def checkout_root() -> Path | None:
     return None
 
 
+def checkout_mirror() -> Path | None:
+    """The built-in models' folder beside a source checkout (`../shared/models`), if there is one."""
+    root = checkout_root()
+    folder = root.parent / "shared" / "models" if root is not None else None
+    return folder if folder is not None and folder.is_dir() else None
+
+
 def default_home() -> Path:
     root = checkout_root()
     if root is not None:

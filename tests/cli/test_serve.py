@@ -218,6 +218,76 @@ def test_serve_can_run_without_a_worker(start, args: tuple[str, ...], env: dict[
     assert server.process.returncode == 0
 
 
+def self_signed(folder: Path, name: str = "server") -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as the README's HTTPS-on-a-LAN recipe makes them."""
+    cert, key = folder / f"{name}.pem", folder / f"{name}-key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=museion",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=60,
+    )  # fmt: skip
+    return cert, key
+
+
+def test_serve_given_a_certificate_answers_over_https_and_says_so(start, tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    server = start("--no-worker", "--certfile", str(cert), "--keyfile", str(key))
+    assert server.wait_healthy()["status"] == "ok"  # verified against that certificate
+    assert (
+        server.process.stdout.readline().strip()
+        == f"Museion is listening on https://127.0.0.1:{server.port}/"
+    )
+    with pytest.raises((http.client.HTTPException, ConnectionError)):
+        plain_get(server.port, "/api/v1/health")
+
+
+def plain_get(port: int, path: str) -> int:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request("GET", path)
+        return conn.getresponse().status
+    finally:
+        conn.close()
+
+
+def test_serve_says_what_a_first_start_is_doing(start) -> None:
+    server = start("--no-worker")
+    server.wait_healthy()
+    steps = [line for line in server.stderr().splitlines() if line.endswith("...")]
+    assert steps == [
+        "museion: loading the built-in models...",
+        "museion: applying database migrations...",
+        "museion: collecting static files...",
+        "museion: starting the web server...",
+    ]
+
+
+def run_serve(*args: str, home: Path) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "museion", "serve", "--port", str(free_port()), *args],
+        env=serve_env(home), stdin=subprocess.DEVNULL, capture_output=True, text=True,
+        timeout=START_TIMEOUT_S,
+    )  # fmt: skip
+
+
+def test_serve_needs_the_key_with_the_certificate(tmp_path: Path) -> None:
+    cert, _ = self_signed(tmp_path)
+    done = run_serve("--certfile", str(cert), home=tmp_path / "home")
+    assert done.returncode == 2
+    assert "--certfile and --keyfile go together" in done.stderr
+    assert done.stdout == ""
+
+
+def test_serve_refuses_a_key_that_is_not_the_certificates(tmp_path: Path) -> None:
+    cert, _ = self_signed(tmp_path, "one")
+    _, other_key = self_signed(tmp_path, "two")
+    done = run_serve("--certfile", str(cert), "--keyfile", str(other_key), home=tmp_path / "home")
+    assert done.returncode == 1
+    assert f"cannot use {cert} with {other_key}" in done.stderr
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "home").exists()  # refused before touching anything
+
+
 def test_serve_without_models_says_how_to_get_them(tmp_path: Path) -> None:
     empty = tmp_path / "mirror"
     empty.mkdir()

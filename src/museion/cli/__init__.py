@@ -8,6 +8,7 @@ others were still processed).
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
@@ -19,7 +20,7 @@ from museion.cli.serve import serve, worker
 from museion.cli.users import users
 from museion.cli.vision import classify, detect
 from museion.cli.workspaces import workspaces
-from museion.config import ConfigError
+from museion.config import ConfigError, checkout_mirror
 from museion.vision.errors import VisionError
 
 
@@ -50,6 +51,16 @@ cli.add_command(train_command)
 cli.add_command(predict_command)
 
 
+def use_checkout_mirror() -> None:
+    """Run from a checkout, `museion` finds the built-in models in `../shared/models`, as `make` does.
+
+    Only when MUSEION_MODEL_MIRROR is not set at all: an operator's value, even empty, is kept.
+    """
+    if "MUSEION_MODEL_MIRROR" not in os.environ and (folder := checkout_mirror()) is not None:
+        os.environ["MUSEION_MODEL_MIRROR"] = str(folder)
+
+
 def main() -> None:
     logging.basicConfig(format="museion: %(levelname)s: %(message)s", level=logging.WARNING)
+    use_checkout_mirror()
     cli.main(prog_name="museion")

@@ -97,6 +97,25 @@ def preload_models() -> None:
         load_model(spec)
 
 
+def progress(step: str) -> None:
+    """One line on stderr: standard output carries only the line saying where serve listens."""
+    click.echo(f"museion: {step}...", err=True)
+
+
+def check_tls(certfile: str, keyfile: str) -> dict[str, str]:
+    """Paths of a certificate and key that load together; a bad pair stops here, not in gunicorn."""
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except (ssl.SSLError, OSError) as exc:
+        raise click.ClickException(
+            f"cannot use {certfile} with {keyfile}: {exc.strerror or exc}. Both must be PEM files, "
+            "the key without a passphrase, and the key must be the certificate's"
+        ) from None
+    return {"certfile": os.path.abspath(certfile), "keyfile": os.path.abspath(keyfile)}
+
+
 def celery_worker_args(queues: str, concurrency: int, loglevel: str) -> list[str]:
     return ["worker", "--pool", "threads", "--concurrency", str(concurrency),
             "--queues", queues, "--loglevel", loglevel]  # fmt: skip
@@ -120,20 +139,45 @@ def beat_args(home: object) -> list[str]:
     is_flag=True,
     help="Do not start the embedded Celery worker (also MUSEION_EMBEDDED_WORKER=0).",
 )
-def serve(host: str, port: int, threads: int | None, no_worker: bool) -> None:
+@click.option(
+    "--certfile",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="Serve HTTPS with this certificate (PEM); needs --keyfile. Phones allow the camera only over HTTPS.",
+)
+@click.option(
+    "--keyfile",
+    type=click.Path(exists=True, dir_okay=False, readable=True),
+    help="The certificate's private key (PEM).",
+)
+def serve(
+    host: str, port: int, threads: int | None, no_worker: bool, certfile: str | None, keyfile: str | None
+) -> None:
     """Run the web application (gunicorn, one process) and a Celery worker."""
+    if bool(certfile) != bool(keyfile):
+        raise click.UsageError("--certfile and --keyfile go together: give both, or neither")
+    tls = check_tls(certfile, keyfile) if certfile and keyfile else None
     _environment()
     settings = _django_settings()
     from django.core.management import call_command
     from django.db import connections
 
+    # A first start takes a minute on a small machine: say what it is doing.
+    progress("loading the built-in models")
     preload_models()  # a missing or broken model stops here, with exit code 1
+    progress("applying database migrations")
     call_command("migrate", interactive=False, verbosity=0)
+    progress("collecting static files")
     call_command("collectstatic", interactive=False, verbosity=0)  # compressed copies for whitenoise
     connections.close_all()
+    progress(
+        "starting the web server" + ("" if no_worker or not settings.EMBEDDED_WORKER else " and a worker")
+    )
     if host not in ("127.0.0.1", "localhost", "::1") and "ALLOWED_HOSTS" not in os.environ:
+        lan = lan_address() if host in ("0.0.0.0", "::") else host
+        example = ",".join(["localhost", "127.0.0.1", *([lan] if lan else [])])
         click.echo(
-            f"museion: note: set ALLOWED_HOSTS to the host names clients use (now {settings.ALLOWED_HOSTS})",
+            f"museion: note: set ALLOWED_HOSTS to the host names clients use (now {settings.ALLOWED_HOSTS}), "
+            f"e.g. ALLOWED_HOSTS={example}",
             err=True,
         )
     worker = None
@@ -141,7 +185,13 @@ def serve(host: str, port: int, threads: int | None, no_worker: bool) -> None:
         worker = [sys.executable, "-m", "celery", "-A", "museion.web.celery", "--quiet",
                   *celery_worker_args(QUEUES, EMBEDDED_CONCURRENCY, "warning"),
                   *beat_args(settings.HOME)]  # fmt: skip
-    config = {"host": host, "port": port, "threads": threads or settings.SERVE_THREADS, "worker": worker}
+    config = {
+        "host": host,
+        "port": port,
+        "threads": threads or settings.SERVE_THREADS,
+        "worker": worker,
+        "tls": tls,
+    }
     # glibc serves big allocations from its heaps once one such block is freed, and keeps
     # them: a burst of 49 MP pictures left the process 750 MB larger for good. A fixed
     # threshold keeps every block of 1 MiB or more mapped apart, given back when freed.
@@ -201,6 +251,7 @@ def run_server(config_json: str) -> None:
         "proc_name": "museion",
         # A control socket would be one path per user, shared by every server it runs.
         "control_socket_disable": True,
+        **(config.get("tls") or {}),
     }
     try:
         MuseionServer(options, config["worker"]).run()
@@ -271,10 +322,15 @@ class MuseionArbiter(Arbiter):
         super().start()  # the socket is bound from here on
         if self.embedded is not None:
             self.embedded.start()
+        scheme = "https" if self.cfg.is_ssl else "http"
         for listener in self.LISTENERS:
             address = listener.sock.getsockname()
             host = f"[{address[0]}]" if ":" in address[0] else address[0]
-            click.echo(f"Museion is listening on http://{host}:{address[1]}/")
+            click.echo(f"Museion is listening on {scheme}://{host}:{address[1]}/")
+            if address[0] in ("0.0.0.0", "::") and (lan := lan_address()) is not None:
+                click.echo(
+                    f"museion: from another device on this network: {scheme}://{lan}:{address[1]}/", err=True
+                )
         sys.stdout.flush()
 
     def handle_chld(self, *args: Any) -> None:
@@ -376,6 +432,19 @@ class EmbeddedWorker:
         except OSError as exc:  # already gone
             if exc.errno != errno.ESRCH:
                 raise
+
+
+def lan_address() -> str | None:
+    """This machine's address on its default route (a UDP connect sends nothing), if it has one."""
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("10.255.255.255", 1))
+            address = probe.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def _prctl() -> Any:
