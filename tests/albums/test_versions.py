@@ -301,10 +301,15 @@ def test_a_class_deleted_since_training_is_answered_as_not_recognized(
     assert [p["label"] for p in body["predictions"]] == ["parrot"]
 
 
-def test_members_get_the_works_picture_through_the_album(api: ApiCaller, world: World) -> None:
+def test_members_get_the_works_picture_through_the_album_the_same_visitors_see(
+    client: Client, api: ApiCaller, world: World
+) -> None:
     photo = SimpleUploadedFile("owl.jpg", (IMAGES / "owl.jpg").read_bytes())
     best = api.call("POST", f"{album_path(world)}/predict", files={"image": photo}).json()["predictions"][0]
     assert best["picture_url"].startswith(f"/api/v1{album_path(world)}/media/")
+    members = api.get(best["picture_url"].removeprefix("/api/v1"))
+    visitors = client.get(f"/api/v1/v/{world.album.slug}/works/{best['class_id']}/picture")
+    assert b"".join(members.streaming_content) == b"".join(visitors.streaming_content)
 
 
 def test_a_works_picture_is_hidden_once_the_visitors_page_is_off(client: Client, world: World, db) -> None:

@@ -241,9 +241,9 @@ def predict(request: HttpRequest, album_id: int, image: File[UploadedFile]) -> d
 
 
 def _member_picture(found: AlbumClass) -> str | None:
-    """A work's picture for the album's members: its first training picture."""
-    first = found.media.order_by("id").values_list("pk", flat=True).first()
-    return None if first is None else reverse("api:album_media_file", args=[found.album_id, first])
+    """A work's picture for the album's members: the one visitors see when it has no cover."""
+    shown = found.shown_media()
+    return None if shown is None else reverse("api:album_media_file", args=[found.album_id, shown.pk])
 
 
 public = Router(tags=["visitor"])

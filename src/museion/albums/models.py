@@ -121,6 +121,13 @@ class AlbumClass(models.Model):
             "media": self.media.count(),
         }
 
+    def shown_media(self) -> MediaItem | None:
+        """The picture a work is known by when it has no cover: its first photo, else its first frame.
+
+        Photos before frames: a photo is what the curator chose to take; a frame is any moment of a clip.
+        """
+        return self.media.order_by(models.F("source_id").asc(nulls_first=True), "time", "id").first()
+
     def info(self) -> dict:
         """What visitors see, as a version's snapshot keeps it (the id maps the model's output back)."""
         return {

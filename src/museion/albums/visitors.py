@@ -10,7 +10,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.urls import reverse
@@ -51,8 +50,7 @@ def picture_of(album: Album, work: int) -> FieldFile:
         raise NotFound()
     if found.cover:
         return found.cover
-    # Photos before frames: a photo is what the curator chose to take; a frame is any moment of a clip.
-    item = found.media.order_by(F("source_id").asc(nulls_first=True), "time", "id").first()
+    item = found.shown_media()
     if item is None:
         raise NotFound("this work has no picture")
     return item.file
