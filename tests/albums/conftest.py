@@ -211,6 +211,35 @@ def cleanup(team: Team) -> None:
         User.objects.filter(pk__in=[u.pk for u in team.users.values()]).delete()
 
 
+@dataclass
+class World:
+    """A team's album, trained once for a whole module, its files under `root`."""
+
+    team: Team
+    album: Album
+    root: Path
+
+
+@contextmanager
+def trained_world(
+    django_db_blocker, root: Path, tag: str, sizes: tuple[tuple[int, int], ...]
+) -> Iterator[World]:
+    """Owl and parrot with one photo of each size, trained once (v1, live by itself); removed after."""
+    with module_data(django_db_blocker, root):
+        team = make_team(tag)
+        album = make_album(team)
+        api = ApiCaller(Client(), team)
+        for found in album.classes.all():
+            for size in sizes:
+                path = f"/albums/{album.pk}/classes/{found.pk}/media"
+                assert api.upload(path, "a.jpg", jpeg(f"{found.name}.jpg", size)).status_code == 202
+        assert api.post(f"/albums/{album.pk}/train").status_code == 202
+        assert Album.objects.get(pk=album.pk).published_version is not None
+    yield World(team, album, root)
+    with module_data(django_db_blocker, root):
+        cleanup(team)
+
+
 def jpeg(name: str = "owl.jpg", size: tuple[int, int] | None = None) -> bytes:
     image = Image.open(IMAGES / name).convert("RGB")
     if size:

@@ -17,13 +17,10 @@ from django.test import Client
 from museion.albums.models import Album, AlbumClass, Embedding, Job, MediaItem, ModelVersion, SourceVideo
 from tests.albums.conftest import (
     ApiCaller,
-    Team,
-    cleanup,
+    World,
     jpeg,
-    make_album,
-    make_team,
-    module_data,
     stored_files,
+    trained_world,
 )
 
 READ = {"owner": 200, "editor": 200, "viewer": 200, "outsider": 404}
@@ -107,31 +104,12 @@ ENDPOINTS = [
 ROLES = ("owner", "editor", "viewer", "outsider")
 
 
-@dataclass
-class World:
-    team: Team
-    album: Album
-    root: Path
-
-
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
     """An album with two classes of two photos each, trained and published once for the module."""
     root = tmp_path_factory.mktemp("permissions-media")
-    with module_data(django_db_blocker, root):
-        team = make_team("-permissions")
-        album = make_album(team)
-        api = ApiCaller(Client(), team)
-        for found in album.classes.all():
-            for size in ((320, 240), (240, 320)):
-                api.upload(
-                    f"/albums/{album.pk}/classes/{found.pk}/media", "a.jpg", jpeg(f"{found.name}.jpg", size)
-                )
-        assert api.post(f"/albums/{album.pk}/train").status_code == 202
-        assert Album.objects.get(pk=album.pk).published_version is not None
-    yield World(team, album, root)
-    with module_data(django_db_blocker, root):
-        cleanup(team)
+    with trained_world(django_db_blocker, root, "-permissions", ((320, 240), (240, 320))) as world:
+        yield world
 
 
 @pytest.fixture(autouse=True)

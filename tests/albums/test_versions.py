@@ -7,7 +7,6 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -18,39 +17,20 @@ from PIL import Image
 from museion.albums import training, versions
 from museion.albums.models import Album, AlbumClass, Job, ModelVersion
 from museion.vision.head import Head, rates_at
-from tests.albums.conftest import ApiCaller, Team, cleanup, jpeg, make_album, make_team, module_data
+from tests.albums.conftest import ApiCaller, World, make_album, trained_world
 from tests.conftest import IMAGES
 
 SIZES = ((320, 240), (240, 320), (300, 300))
-
-
-@dataclass
-class World:
-    team: Team
-    album: Album
-    root: Path
 
 
 @pytest.fixture(scope="module")
 def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[World]:
     """Owl and parrot, three photos each, trained once (v1, live by itself), the visitors' page on."""
     root = tmp_path_factory.mktemp("versions-media")
-    with module_data(django_db_blocker, root):
-        team = make_team("-versions")
-        album = make_album(team)
-        api = ApiCaller(Client(), team)
-        for found in album.classes.all():
-            for size in SIZES:
-                photo = jpeg(f"{found.name}.jpg", size)
-                assert (
-                    api.upload(f"/albums/{album.pk}/classes/{found.pk}/media", "a.jpg", photo).status_code
-                    == 202
-                )
-        assert api.post(f"/albums/{album.pk}/train").status_code == 202
-        Album.objects.filter(pk=album.pk).update(published=True)
-    yield World(team, album, root)
-    with module_data(django_db_blocker, root):
-        cleanup(team)
+    with trained_world(django_db_blocker, root, "-versions", SIZES) as world:
+        with django_db_blocker.unblock():
+            Album.objects.filter(pk=world.album.pk).update(published=True)
+        yield world
 
 
 @pytest.fixture(autouse=True)

@@ -8,7 +8,6 @@ Set MUSEION_SCREENSHOTS to a folder to keep screenshots of the album page and vi
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -19,71 +18,37 @@ import pytest
 from django.test import Client
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt install chromium)", allow_module_level=True)
+from tests.browser import skip_without_chromium
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+skip_without_chromium()
+
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from museion.accounts.models import User  # noqa: E402
 from museion.accounts.workspaces import create_workspace  # noqa: E402
 from museion.albums.models import Album  # noqa: E402
 from tests.albums.conftest import ApiCaller, celery_eager, make_team  # noqa: E402
+from tests.browser import DESKTOP, FAKE_CAMERA, PHONE, chromium, screenshot  # noqa: E402
+from tests.browser import open_page as shared_open_page  # noqa: E402
 from tests.conftest import IMAGES  # noqa: E402
 from tests.media import render_clip  # noqa: E402
 
-# The launch flags of tests/web/test_browser.py, and a fake camera that needs no permission prompt.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-FAKE_CAMERA = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
 WORKS = {  # class: photo, title, description (with markup that must stay text)
     "owl": ("owl.jpg", "The Owl", 'A tawny owl. <img src=x onerror="window.owned=1">'),
     "parrot": ("parrot.jpg", "The Parrot", "A macaw."),
     "sunflower": ("sunflower.bmp", "Sunflower", "After Van Gogh."),
 }
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 JOB_TIMEOUT_MS = 60_000
-SHOTS = os.environ.get("MUSEION_SCREENSHOTS")
 REFUSE_CAMERA = """navigator.mediaDevices.getUserMedia = () =>
     Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def allow_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls there otherwise."""
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if before is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
-
-
 @pytest.fixture(scope="module")
-def browser(allow_orm_beside_playwright: None) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=[*CHROMIUM_ARGS, *FAKE_CAMERA]
-        )
+def browser() -> Iterator[Browser]:
+    with chromium(*FAKE_CAMERA) as launched:  # a fake camera that needs no permission prompt
         yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -104,12 +69,7 @@ def eager() -> Iterator[None]:
 
 
 def open_page(browser: Browser, live_server, options: dict, init_script: str = "") -> Page:
-    context = browser.new_context(base_url=live_server.url, permissions=["camera"], **options)
-    if init_script:
-        context.add_init_script(init_script)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
+    return shared_open_page(browser, live_server, options, init_script, permissions=["camera"])
 
 
 @pytest.fixture
@@ -154,11 +114,6 @@ def trained(clips: dict[str, Path], eager: None, media: Path) -> Trained:
     assert api.post(f"/albums/{album['id']}/train").status_code == 202
     assert api.patch(f"/albums/{album['id']}", {"published": True}).json()["published_version"] == 1
     return Trained(album["id"], album["slug"])
-
-
-def screenshot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
 
 
 def send_photo(page: Page, slug: str, path: Path) -> dict:

@@ -8,7 +8,6 @@ MUSEION_SCREENSHOTS to a folder to keep screenshots of the predict page.
 from __future__ import annotations
 
 import base64
-import os
 import re
 import uuid
 from collections.abc import Iterator
@@ -17,65 +16,24 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt install chromium)", allow_module_level=True)
+from tests.browser import skip_without_chromium
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+skip_without_chromium()
 
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
+
+from tests.browser import DESKTOP, PHONE, chromium, open_page, screenshot  # noqa: E402
 from tests.web.conftest import PASSWORD  # noqa: E402
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-DESKTOP = {"viewport": {"width": 1280, "height": 900}}
-PHONE = {
-    "viewport": {"width": 390, "height": 844},
-    "device_scale_factor": 2,
-    "is_mobile": True,
-    "has_touch": True,
-}
 PREDICT_TIMEOUT_MS = 60_000
-SHOTS = os.environ.get("MUSEION_SCREENSHOTS")
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def allow_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API keeps an asyncio loop running in this thread, which makes
-    Django refuse ORM calls here (database teardown included) unless told otherwise."""
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if before is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
-
-
 @pytest.fixture(scope="module")
-def browser(allow_orm_beside_playwright: None) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
         yield launched
-        launched.close()
-
-
-def open_page(browser: Browser, live_server, options: dict) -> Page:
-    context = browser.new_context(base_url=live_server.url, **options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    return page
 
 
 @pytest.fixture
@@ -107,11 +65,6 @@ def upload(page: Page, path: Path | str) -> dict:
     with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as answer:
         page.set_input_files("#file", str(path))
     return answer.value.json()
-
-
-def screenshot(page: Page, name: str) -> None:
-    if SHOTS:
-        page.screenshot(path=str(Path(SHOTS) / name), full_page=True)
 
 
 def test_predict_stores_history(page: Page, images: Path) -> None:

@@ -17,11 +17,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip(f"browser tests need Chromium at {CHROMIUM} (apt install chromium)", allow_module_level=True)
+from tests.browser import skip_without_chromium
 
-from playwright.sync_api import Browser, Page, expect, sync_playwright  # noqa: E402
+skip_without_chromium()
+
+from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
 from museion.accounts.models import ApiToken, User  # noqa: E402
 from museion.albums.media import save_picture  # noqa: E402
@@ -29,8 +29,8 @@ from museion.albums.models import Album, ModelVersion  # noqa: E402
 from museion.recognition import services  # noqa: E402
 from museion.vision.catalog import DEFAULT_CLASSIFIER, DEFAULT_DETECTOR  # noqa: E402
 from tests.albums.conftest import jpeg, make_album, make_team  # noqa: E402
+from tests.browser import chromium  # noqa: E402
 from tests.conftest import IMAGES  # noqa: E402
-from tests.web.test_browser import CHROMIUM_ARGS  # noqa: E402
 
 SIZES = {
     "phone": {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True,
@@ -48,26 +48,10 @@ OVERFLOW = "document.scrollingElement.scrollWidth - window.innerWidth"
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
 
-@pytest.fixture(scope="module", autouse=True)
-def allow_orm_beside_playwright() -> Iterator[None]:
-    """Playwright's sync API runs an asyncio loop in this thread; Django refuses ORM calls there otherwise."""
-    before = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if before is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = before
-
-
 @pytest.fixture(scope="module")
-def browser(allow_orm_beside_playwright: None) -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
+def browser() -> Iterator[Browser]:
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 @dataclass
