@@ -428,6 +428,10 @@ def test_a_curator_publishes_a_candidate_and_visitors_read_the_text_edited_since
     desktop.click("#settings-form button[type=submit]")
     expect(desktop.locator("#settings-form [name=published]")).to_be_checked()
     screenshot(desktop, "walk-album.png")
+    desktop.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    desktop.click("#copy-link")
+    expect(desktop.locator("#copy-status")).to_have_text("Copied.")
+    assert desktop.evaluate("navigator.clipboard.readText()").endswith(f"/v/{album['slug']}/")
 
     visitor = phone(REFUSE_CAMERA)
     visitor.goto(f"/v/{album['slug']}/")

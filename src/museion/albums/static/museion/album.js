@@ -433,28 +433,11 @@
 
   // ---- the visitor link ------------------------------------------------------
 
-  function wireCopy() {
-    const button = $("copy-link");
-    if (!button) return;
-    const input = $("viewer-link");
-    const say = (text) => ($("copy-status").textContent = text);
-    button.addEventListener("click", async () => {
-      try {
-        await navigator.clipboard.writeText(input.value);
-        say("Copied.");
-      } catch (e) {
-        input.select(); // no clipboard API (not HTTPS): leave it selected for the user
-        say(document.execCommand && document.execCommand("copy") ? "Copied." : "Selected: copy it with your keyboard.");
-      }
-    });
-  }
-
   // ---- start -----------------------------------------------------------------
 
   for (const job of JSON.parse($("jobs-data").textContent)) addJob(job, job.name, false);
   wireTrain();
   wireUploads();
   wireTry();
-  wireCopy();
   poll();
 })();
