@@ -12,9 +12,10 @@ export MUSEION_SHARED ?= $(SHARED)
 
 # `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000; CERTFILE=... KEYFILE=...
 # serve HTTPS (the README's recipe for trying the camera from a phone on the LAN).
+SERVE_ARGS = $(strip $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) \
+	$(if $(CERTFILE),--certfile $(CERTFILE)) $(if $(KEYFILE),--keyfile $(KEYFILE)))
 run: $(VENV)/.installed
-	$(BIN)/museion serve $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) \
-		$(if $(CERTFILE),--certfile $(CERTFILE)) $(if $(KEYFILE),--keyfile $(KEYFILE))
+	$(BIN)/museion serve $(SERVE_ARGS)
 
 # The services of this machine (see the README's development section). tests/production runs
 # museion serve + two workers on each stack; the database-facing suites run again on each database.
