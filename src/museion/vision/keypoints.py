@@ -89,7 +89,11 @@ def inliers(photo: Keypoints, reference: Keypoints) -> int:
         return 0
     src = photo.points[[m.queryIdx for m in good]]
     dst = reference.points[[m.trainIdx for m in good]]
-    homography, mask = cv2.findHomography(src, dst, cv2.RANSAC, RANSAC_PIXELS)
+    # USAC (OpenCV's newer RANSAC, with local optimisation and a fixed seed: the same answer each
+    # run): 1.1 ms a pair against 34 ms for cv2.RANSAC's 2000 iterations on 514 pairs of the hard
+    # set, where a photo of another work rarely ends its search early. Same works' inliers alike
+    # (160 on average), other works' 4.2 against 2.9, the largest 22 against 23.
+    homography, mask = cv2.findHomography(src, dst, cv2.USAC_ACCURATE, RANSAC_PIXELS)
     if homography is None or not _plausible(homography):
         return 0
     return int(mask.sum())
