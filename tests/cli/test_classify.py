@@ -40,11 +40,12 @@ def test_it_prints_json_with_exactly_the_documented_keys_and_types(run: Run, ima
     data = json.loads(result.stdout)
     assert [r["image"] for r in data] == [str(p) for p in paths]
     for entry in data:
-        assert set(entry) == {"image", "model", "predictions"}
+        assert set(entry) == {"image", "model", "lang", "predictions"}
+        assert entry["lang"] == "en"
         assert entry["model"] == "imagenet-mobilenetv2"
         assert len(entry["predictions"]) == 3
         for p in entry["predictions"]:
-            assert set(p) == {"label", "index", "score"}
+            assert set(p) == {"label", "label_en", "index", "score"}
             assert type(p["label"]) is str
             assert type(p["index"]) is int
             assert type(p["score"]) is float
@@ -109,3 +110,41 @@ def test_it_refuses_a_detector_with_a_clear_message(run: Run, parrot: Path) -> N
     assert result.exit_code == 1
     assert result.stdout == ""
     assert "'coco-yolox-nano' is a detect model; it cannot classify" in result.stderr
+
+
+LOCALE = {"LC_ALL": "", "LC_MESSAGES": "", "LANG": ""}  # the test's own, whatever the shell running it has
+
+
+def test_under_a_chinese_locale_it_prints_the_chinese_label(parrot: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["classify", str(parrot), "--top", "1"], env={**LOCALE, "LANG": "zh_CN.UTF-8"}
+    )
+    assert result.exit_code == 0, result.output
+    assert "金刚鹦鹉" in result.stdout
+    assert "macaw" not in result.stdout
+
+
+def test_lc_all_wins_over_lang(parrot: Path) -> None:
+    env = {**LOCALE, "LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}
+    result = CliRunner().invoke(cli, ["classify", str(parrot), "--top", "1"], env=env)
+    assert "macaw" in result.stdout
+
+
+def test_the_json_keeps_the_english_label_as_label_en(parrot: Path) -> None:
+    env = {**LOCALE, "LANG": "zh_CN.UTF-8"}
+    result = CliRunner().invoke(cli, ["classify", str(parrot), "--top", "1", "--json"], env=env)
+    entry = json.loads(result.stdout)[0]
+    assert entry["lang"] == "zh-hans"
+    assert (entry["predictions"][0]["label"], entry["predictions"][0]["label_en"]) == ("金刚鹦鹉", "macaw")
+
+
+def test_lang_wins_over_the_locale_and_an_unshipped_one_is_english(parrot: Path) -> None:
+    env = {**LOCALE, "LANG": "zh_CN.UTF-8"}
+    result = CliRunner().invoke(cli, ["classify", str(parrot), "--top", "1", "--lang", "ja"], env=env)
+    assert "macaw" in result.stdout
+
+
+def test_a_lang_that_is_no_language_tag_is_a_usage_error(parrot: Path) -> None:
+    result = CliRunner().invoke(cli, ["classify", str(parrot), "--lang", "zh hans"])
+    assert result.exit_code == 2
+    assert "--lang" in result.output

@@ -53,12 +53,12 @@ def test_it_prints_json_with_exactly_the_documented_keys_and_types(run: Run, ima
     data = json.loads(result.stdout)
     assert [r["image"] for r in data] == [str(p) for p in paths]
     for entry, path in zip(data, paths, strict=True):
-        assert set(entry) == {"image", "model", "width", "height", "detections"}
+        assert set(entry) == {"image", "model", "lang", "width", "height", "detections"}
         assert entry["model"] == "coco-yolox-nano"
         assert (entry["width"], entry["height"]) == Image.open(path).size
         assert entry["detections"]
         for d in entry["detections"]:
-            assert set(d) == {"label", "index", "score", "box"}
+            assert set(d) == {"label", "label_en", "index", "score", "box"}
             assert type(d["label"]) is str
             assert type(d["index"]) is int
             assert type(d["score"]) is float
@@ -141,3 +141,11 @@ def test_it_stops_with_exit_1_when_the_output_folder_cannot_be_made(
 
     assert result.exit_code == 1
     assert str(blocker / "out") in result.stderr
+
+
+def test_lang_gives_the_detections_in_chinese_with_the_english_beside(pets: Path) -> None:
+    result = CliRunner().invoke(cli, ["detect", str(pets), "--json", "--lang", "zh-Hans"], env={"LANG": "C"})
+    assert result.exit_code == 0, result.output
+    entry = json.loads(result.stdout)[0]
+    assert entry["lang"] == "zh-hans"
+    assert {(d["label"], d["label_en"]) for d in entry["detections"]} == {("狗", "dog")}

@@ -9,7 +9,7 @@ baseline request here fails the test until it gets one.
 from __future__ import annotations
 
 import json
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.core.files.base import ContentFile
@@ -62,7 +62,11 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("POST", "/api/v1/auth/token"): {
             "json": {"email": team.owner.email, "password": PASSWORD, "name": "script"}
         },
-        ("POST", "/api/v1/predict"): {"form": {"model": "imagenet-mobilenetv2"}, "file": "image"},
+        ("POST", "/api/v1/predict"): {
+            "form": {"model": "imagenet-mobilenetv2"},
+            "query": {"lang": "zh-hans"},
+            "file": "image",
+        },
         ("POST", "/api/v1/predict/heatmap"): {"form": {"model": "imagenet-mobilenetv2"}, "file": "image"},
         ("GET", "/api/v1/predictions"): {"query": {"model": "imagenet-mobilenetv2", "start": "2026-01-01"}},
         ("POST", "/api/v1/albums"): {"json": {"name": "Birds", "description": "Of the coast."}},
@@ -89,7 +93,8 @@ def send(client: Client, team: Team, method: str, path: str, request: dict):
     headers = team.headers["owner"]
     if "file" in request or "form" in request:
         files = {request["file"]: SimpleUploadedFile("owl.jpg", jpeg())} if "file" in request else {}
-        return client.post(url, {**request.get("form", {}), **files}, headers=headers)
+        query = f"?{urlencode(request['query'])}" if request.get("query") else ""
+        return client.post(url + query, {**request.get("form", {}), **files}, headers=headers)
     if "json" in request:
         return client.generic(method, url, _json(request["json"]), "application/json", headers=headers)
     return client.get(url, request.get("query", {}), headers=headers)

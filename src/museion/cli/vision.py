@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TypeVar
@@ -14,12 +15,37 @@ from museion.vision.classify import classify as classify_image
 from museion.vision.detect import Detection
 from museion.vision.detect import detect as detect_objects
 from museion.vision.draw import draw
-from museion.vision.errors import ImageError
+from museion.vision.errors import ImageError, InvalidLanguage
 from museion.vision.images import open_photo
+from museion.vision.languages import ENGLISH, from_environment, parse_lang
 from museion.vision.runtime import load_model_for
 
 T = TypeVar("T")
 IMAGES = click.argument("images", nargs=-1, required=True, type=click.Path(dir_okay=False))
+
+
+def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> str:
+    if value is None:
+        return from_environment(os.environ)
+    try:
+        return parse_lang(value)
+    except InvalidLanguage as exc:
+        raise click.BadParameter(exc.message) from None
+
+
+LANG = click.option(
+    "--lang",
+    callback=_language,
+    help="The labels' language: zh-hans, fr, de or en (default: from LC_ALL / LANG, else English).",
+)
+
+
+def localized(item: dict, spec: catalog.ModelSpec, lang: str) -> dict:
+    """A result in `lang`, `label_en` keeping the English common name; English stays as it was."""
+    english = catalog.first_synonym(item["label"])
+    if lang == ENGLISH:
+        return {**item, "label_en": english}
+    return {**item, "label": spec.common_label(item["index"], lang), "label_en": english}
 
 
 def each_good(paths: tuple[str, ...], work: Callable[[str], T], bad: list[str]) -> Iterator[tuple[str, T]]:
@@ -43,16 +69,18 @@ def exit_if_bad(bad: list[str]) -> None:
 @click.option("--model", default=catalog.DEFAULT_CLASSIFIER, show_default=True)
 @click.option("--top", "top_k", type=click.IntRange(1), default=5, show_default=True)
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
-def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool) -> None:
+@LANG
+def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool, lang: str) -> None:
     """Say what each image shows, with probabilities."""
-    load_model_for("classify", model, progress=True)
+    spec = load_model_for("classify", model, progress=True).spec
     results, bad = [], []
     for path, predictions in each_good(images, lambda p: classify_image(p, model, top_k), bad):
-        results.append({"image": path, "model": model, "predictions": [p.to_dict() for p in predictions]})
+        items = [localized(p.to_dict(), spec, lang) for p in predictions]
+        results.append({"image": path, "model": model, "lang": lang, "predictions": items})
         if not as_json:
             click.echo(path)
-            for p in predictions:
-                click.echo(f"  {p.score:7.2%}  {p.label}")
+            for p in items:
+                click.echo(f"  {p['score']:7.2%}  {p['label']}")
     if as_json:
         emit_json(results)
     exit_if_bad(bad)
@@ -64,7 +92,10 @@ def classify(images: tuple[str, ...], model: str, top_k: int, as_json: bool) -> 
 @click.option("--threshold", type=click.FloatRange(0, 1), default=0.3, show_default=True)
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), help="Write annotated images here.")
 @click.option("--json", "as_json", is_flag=True, help="Print results as JSON.")
-def detect(images: tuple[str, ...], model: str, threshold: float, out: Path | None, as_json: bool) -> None:
+@LANG
+def detect(
+    images: tuple[str, ...], model: str, threshold: float, out: Path | None, as_json: bool, lang: str
+) -> None:
     """Find objects in each image and give their boxes."""
     spec = load_model_for("detect", model, progress=True).spec
     results, written, bad = [], set(), []
@@ -75,8 +106,8 @@ def detect(images: tuple[str, ...], model: str, threshold: float, out: Path | No
         found = detect_objects(photo, model, threshold)
         if out:
             written.add(_write_annotated(out, path, photo.image, found, written))
-        return {"image": path, "model": model, "width": photo.width, "height": photo.height,
-                "detections": [d.to_dict() for d in found]}  # fmt: skip
+        return {"image": path, "model": model, "lang": lang, "width": photo.width, "height": photo.height,
+                "detections": [localized(d.to_dict(), spec, lang) for d in found]}  # fmt: skip
 
     for _path, result in each_good(images, work, bad):
         results.append(result)

@@ -62,6 +62,7 @@ BAD_REQUEST = (
     "invalid_new_password",
     "workspace_rule",
     "invalid_rotation",
+    "invalid_language",
 )
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.utils.cache import patch_vary_headers
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field, WithJsonSchema
@@ -21,6 +22,7 @@ from museion.recognition.history import filtered, history_page
 from museion.recognition.models import Prediction
 from museion.recognition.schemas import HeatMapOut, PredictionDetail, PredictionPage, PredictOut
 from museion.vision.catalog import DEFAULT_CLASSIFIER
+from museion.vision.languages import MAX_TAG, choose
 from museion.vision.occlusion import GRID_MAX, GRID_MIN
 
 router = Router(tags=["recognition"])
@@ -59,14 +61,18 @@ def predict(
     threshold: float = Form(0.3, ge=0, le=1),
     annotate: FormBool = Form(False),  # noqa: B008 (a bool: ruff cannot see through Annotated)
     store: FormBoolOn = Form(True),  # noqa: B008
+    lang: str | None = Query(None, max_length=MAX_TAG),
 ) -> JsonResponse:
     """Classify or detect on one photo. Signed-in callers' predictions are stored in their history
-    unless `store` is false (a preview: `id` is then null)."""
+    unless `store` is false (a preview: `id` is then null). Labels are in `lang` (a query parameter:
+    zh-hans, fr, de, en), else in the caller's Accept-Language, else English; `label_en` keeps the
+    English one, and the history stores English."""
     user = resolve_user(request)
     limit_request(request, "predict")
+    language = choose(lang, request.headers.get("Accept-Language"))
     spec = services.servable_model(model)
     data = read_upload(image)
-    outcome = services.predict(data, spec, top_k=top_k, threshold=threshold)
+    outcome = services.predict(data, spec, top_k=top_k, threshold=threshold, lang=language)
     answer = {"id": None, **outcome.to_dict()}
     if annotate and spec.task == "detect":
         answer["image"] = services.annotated_data_url(outcome, data)
@@ -74,7 +80,10 @@ def predict(
         answer["id"] = services.store(user, outcome, data).pk
     # Built to PredictOut's shape already (tests check it against the schema): validating
     # it again through the schema cost a millisecond a photo, as much as the model.
-    return JsonResponse(answer)
+    response = JsonResponse(answer)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
 
 
 @router.post("/predict/heatmap", response={200: HeatMapOut, **ERRORS})

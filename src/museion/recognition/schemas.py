@@ -6,10 +6,12 @@ from ninja import Schema
 
 
 class PredictionItem(Schema):
-    label: str  # the common name: ImageNet's first synonym
+    label: str  # the common name, in the answer's `lang`: ImageNet's first synonym in English
     index: int
     score: float
-    full_label: str | None = None  # the catalog's whole label, synonyms and all (absent on older predictions)
+    # The catalog's whole English label, synonyms and all (absent on older predictions).
+    full_label: str | None = None
+    label_en: str | None = None  # the English common name (a fresh answer only: the history keeps English)
 
 
 class DetectionItem(Schema):
@@ -18,6 +20,7 @@ class DetectionItem(Schema):
     score: float
     box: list[float]
     full_label: str | None = None
+    label_en: str | None = None
 
 
 class PredictOut(Schema):
@@ -26,6 +29,7 @@ class PredictOut(Schema):
     task: str
     width: int
     height: int
+    lang: str = "en"  # the language of the labels: en, zh-hans, fr or de
     predictions: list[PredictionItem] | None = None
     detections: list[DetectionItem] | None = None
     image: str | None = None

@@ -22,6 +22,7 @@ from museion.vision.detect import Detection, detect
 from museion.vision.draw import draw
 from museion.vision.errors import ModelError, WrongTask
 from museion.vision.images import Photo, open_photo
+from museion.vision.languages import ENGLISH
 from museion.vision.occlusion import occlusion_map
 
 log = logging.getLogger("museion.recognition")
@@ -47,6 +48,7 @@ class Outcome:
     spec: ModelSpec
     photo: Photo
     items: list[dict] = field(default_factory=list)
+    lang: str = ENGLISH
 
     @property
     def key(self) -> str:
@@ -58,6 +60,7 @@ class Outcome:
             "task": self.spec.task,
             "width": self.photo.width,
             "height": self.photo.height,
+            "lang": self.lang,
             self.key: self.items,
         }
 
@@ -70,24 +73,36 @@ def servable_model(name: str) -> ModelSpec:
     return spec
 
 
-def predict(data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 0.3) -> Outcome:
-    """Run `spec` on the uploaded bytes. A bad image raises its `museion.vision` ImageError."""
+def predict(
+    data: bytes, spec: ModelSpec, *, top_k: int = 5, threshold: float = 0.3, lang: str = ENGLISH
+) -> Outcome:
+    """Run `spec` on the uploaded bytes, its labels in `lang` (a shipped language, see
+    `museion.vision.languages`). A bad image raises its `museion.vision` ImageError."""
     photo = open_photo(data, target_size=spec.input.decode_size)
     try:
         if spec.task == "classify":
-            items = [named(p.to_dict()) for p in classify(photo.image, spec, top_k)]
+            items = [named(p.to_dict(), spec, lang) for p in classify(photo.image, spec, top_k)]
         else:
-            items = [named(d.to_dict()) for d in detect(photo, spec, threshold)]
+            items = [named(d.to_dict(), spec, lang) for d in detect(photo, spec, threshold)]
     except ModelError as exc:
         log.error("model %s failed: %s", spec.name, exc)  # the server's problem, not the caller's
         raise
-    return Outcome(spec, photo, items)
+    return Outcome(spec, photo, items, lang)
 
 
-def named(item: dict) -> dict:
-    """`label` is the common name people read ("tench"); `full_label` keeps the catalog's whole
-    label with its synonyms ("tench, Tinca tinca")."""
-    return {**item, "label": first_synonym(item["label"]), "full_label": item["label"]}
+def named(item: dict, spec: ModelSpec, lang: str = ENGLISH) -> dict:
+    """`label` is the common name people read ("tench", or "丁鲷" in zh-hans); `label_en` is the
+    English one and `full_label` the catalog's whole English label ("tench, Tinca tinca")."""
+    english = first_synonym(item["label"])
+    label = spec.common_label(item["index"], lang) if lang != ENGLISH else english
+    return {**item, "label": label, "label_en": english, "full_label": item["label"]}
+
+
+def neutral(item: dict) -> dict:
+    """An item as the history keeps it: in English, so that it reads in any language later."""
+    kept = {**item, "label": item.get("label_en", item["label"])}
+    kept.pop("label_en", None)
+    return kept
 
 
 class HeatMapBusy(DomainError):
@@ -115,14 +130,19 @@ def heat_map(data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None =
     region = [v * photo.scale for v in found.region]
     return {
         "model": spec.name, "width": photo.width, "height": photo.height,
-        **named({"label": spec.label(found.index)}), **found.to_dict(), "region": region,
+        "label": first_synonym(spec.label(found.index)), "full_label": spec.label(found.index),
+        **found.to_dict(), "region": region,
     }  # fmt: skip
 
 
 def annotated_data_url(outcome: Outcome, data: bytes) -> str:
     """The photo with its boxes drawn, as a JPEG data URL."""
     photo = open_photo(data)  # full resolution: the drawing is for people
-    found = [Detection(d["label"], d["index"], d["score"], tuple(d["box"])) for d in outcome.items]
+    # English on the picture: the drawing's font has no glyphs for every script.
+    found = [
+        Detection(d.get("label_en", d["label"]), d["index"], d["score"], tuple(d["box"]))
+        for d in outcome.items
+    ]
     buffer = io.BytesIO()
     draw(photo.image, found).save(buffer, "JPEG", quality=85)
     return "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
@@ -137,12 +157,13 @@ def store(user: User, outcome: Outcome, data: bytes) -> Prediction:
     try:
         saved.append(default_storage.save(f"{stem}.{ext}", ContentFile(data)))
         saved.append(default_storage.save(f"{stem}.thumb.jpg", ContentFile(_thumbnail(outcome.photo))))
-        top = outcome.items[0] if outcome.items else {}
+        items = [neutral(i) for i in outcome.items]
+        top = items[0] if items else {}
         with transaction.atomic():
             return Prediction.objects.create(
                 user=user, model=outcome.spec.name, task=outcome.spec.task,
                 image=saved[0], thumbnail=saved[1], width=outcome.photo.width, height=outcome.photo.height,
-                label=top.get("label", ""), score=top.get("score"), result=outcome.items,
+                label=top.get("label", ""), score=top.get("score"), result=items,
             )  # fmt: skip
     except Exception:
         for name in saved:

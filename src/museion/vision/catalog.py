@@ -15,6 +15,7 @@ from typing import Literal
 
 from museion.config import settings
 from museion.vision.errors import InvalidModel, UnknownModel
+from museion.vision.languages import ENGLISH, label_file
 
 Task = Literal["classify", "detect", "embed"]
 TASKS: tuple[str, ...] = ("classify", "detect", "embed")
@@ -85,6 +86,9 @@ class ModelSpec:
     # The catalog name of the model whose file this one is made from on this machine
     # (dequantised to float32; see museion.vision.dequantize), instead of being fetched.
     derived_from: str | None = None
+    # The shipped label set these labels are (`imagenet`, `coco`): its translations sit beside it
+    # in labels/ (museion.vision.languages). Empty for an imported model: its labels stay as given.
+    label_set: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -96,6 +100,13 @@ class ModelSpec:
 
     def label(self, index: int) -> str:
         return self.labels[index] if 0 <= index < len(self.labels) else f"class {index}"
+
+    def common_label(self, index: int, lang: str = ENGLISH) -> str:
+        """The name people read for label `index` in `lang`: its translation, else the first synonym."""
+        names = label_file(self.label_set, lang)
+        if len(names) == len(self.labels) and 0 <= index < len(names) and names[index]:
+            return names[index]
+        return first_synonym(self.label(index))
 
     def to_dict(self) -> dict:
         data = asdict(self)
@@ -152,6 +163,7 @@ IMAGENET_MOBILENETV2_INT8 = ModelSpec(
     output="output",
     output_kind="logits",
     labels=_labels("imagenet.txt"),
+    label_set="imagenet",
     embedding=EmbeddingSpec(tensor="464_quantized", scale="464_scale", zero_point="464_zero_point"),
     builtin=True,
     notes="int8 (QOperator) from the ONNX model zoo, as shipped: faster, but its scores depend on the CPU",
@@ -170,6 +182,7 @@ IMAGENET_MOBILENETV2 = ModelSpec(
     output="output",
     output_kind="logits",
     labels=IMAGENET_MOBILENETV2_INT8.labels,
+    label_set="imagenet",
     embedding=EmbeddingSpec(tensor="464"),
     builtin=True,
     notes="float32, derived from the int8 model zoo file; 1280-d pooled feature as embedding",
@@ -196,6 +209,7 @@ COCO_YOLOX_NANO = ModelSpec(
     output="output",
     output_kind="yolox",
     labels=_labels("coco.txt"),
+    label_set="coco",
     builtin=True,
     notes="Megvii YOLOX-Nano, strides 8/16/32",
 )

@@ -12,7 +12,8 @@
     │   ├── ModelUnavailable  not cached, not in a mirror, download failed
     │   ├── InvalidModel      a file that is not a usable ONNX model
     │   └── WrongTask         a detector asked to classify, say
-    └── VideoError            a file that cannot be read as a video
+    ├── VideoError            a file that cannot be read as a video
+    └── InvalidLanguage       a language tag that is not one (too long, odd characters)
 
 Every error carries a `code` (stable, for APIs) and a message written for the
 person who supplied the input.
@@ -77,3 +78,9 @@ class VideoError(VisionError):
     """A file that cannot be read as a video: not one, damaged, or too long."""
 
     code = "bad_video"
+
+
+class InvalidLanguage(VisionError):
+    """A `lang` that is no language tag at all; a well-formed but unshipped one falls back to English."""
+
+    code = "invalid_language"
