@@ -49,7 +49,8 @@ def world(django_db_setup, django_db_blocker, tmp_path_factory) -> Iterator[Worl
                 assert api.upload(path, "a.jpg", photo).status_code == 202
         assert api.post(f"/albums/{album.pk}/train").status_code == 202
         Album.objects.filter(pk=album.pk).update(published=True)
-    yield World(team, Album.objects.get(pk=album.pk), root)
+        album = Album.objects.get(pk=album.pk)
+    yield World(team, album, root)
     with module_data(django_db_blocker, root):
         cleanup(team)
 
@@ -362,21 +363,25 @@ def test_the_queue_is_paged(
 
 
 def test_assigned_photos_are_used_by_the_next_training_and_counted_in_its_metrics(
-    client: Client, api: ApiCaller, world: World, keeping: Album, eager
+    client: Client, api: ApiCaller, world: World, keeping: Album, eager, commit
 ) -> None:
     items = kept(client, world, 2)
     owl = keeping.classes.get(name="owl")
     api.post(path(world, f"/review/{items[0].pk}"), {"action": "assign", "class": owl.pk})
     api.post(path(world, f"/review/{items[1].pk}"), {"action": "negative"})
-    assert api.post(path(world, "/train")).status_code == 202
+    with commit():
+        assert api.post(path(world, "/train")).status_code == 202
+    job = keeping.jobs.order_by("-id").first()
+    assert job.status == "succeeded", job.error
     version = ModelVersion.objects.filter(album=keeping).order_by("-number").first()
     assert version.number == 2
     assert version.metrics["visitor_pictures"] == 1
     assert version.metrics["visitor_negatives"] == 1
     assigned = MediaItem.objects.get(album_class=owl, from_visitors=True)
     assert assigned.embeddings.exists()  # trained on
-    page = api.client.get(f"/albums/{keeping.pk}/", headers=api.team.headers["editor"])
-    assert page.status_code in (200, 302)
+    client.force_login(world.team.editor)
+    row = client.get(f"/albums/{keeping.pk}/").content.decode()
+    assert '<td class="from-visitors">1 picture, 1 “not a work”</td>' in row
 
 
 # ---- statistics ------------------------------------------------------------------------

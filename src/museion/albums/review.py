@@ -139,8 +139,9 @@ def waiting(album: Album):
     return ReviewItem.objects.filter(album=album, state=ReviewItem.State.WAITING)
 
 
-def page_of(album: Album, page: int, size: int = PAGE_SIZE) -> dict:
+def page_of(album: Album, page: int, size: int | None = None) -> dict:
     """One page of the photos waiting, newest first."""
+    size = size or PAGE_SIZE
     items = waiting(album)
     total = items.count()
     pages = max(1, math.ceil(total / size))
