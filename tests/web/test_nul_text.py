@@ -54,6 +54,12 @@ def text_inputs() -> list[tuple[str, str, str, str]]:
     return found
 
 
+def _review_item(album: Album) -> int:
+    from museion.albums.models import ReviewItem
+
+    return ReviewItem.objects.create(album=album, file="albums/nul.jpg", reason="unknown").pk
+
+
 def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str], dict]:
     """A request each text-taking operation accepts; each case puts a NUL in one of its inputs."""
     item = {"name": "Owl", "title": "The owl", "description": "Brown.", "url": "https://example.org/owl"}
@@ -71,6 +77,20 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("PATCH", "/api/v1/albums/{album_id}/classes/{class_id}"): {"json": {**item, "name": "Tawny owl"}},
         ("POST", "/api/v1/v/{slug}/predict"): {"path": {"slug": album.slug}, "file": "image"},
         ("GET", "/api/v1/v/{slug}/works"): {"path": {"slug": album.slug}},
+        ("POST", "/api/v1/v/{slug}/answers"): {"path": {"slug": album.slug}, "json": {"work": None, "ms": 5}},
+        ("GET", "/api/v1/albums/{album_id}/stats"): {
+            "query": {"start": "2026-01-01", "end": "2026-01-02", "format": "json"}
+        },
+        ("GET", "/api/v1/albums/{album_id}/stats.csv"): {
+            "query": {"start": "2026-01-01", "end": "2026-01-02", "format": "csv"}
+        },
+        ("POST", "/api/v1/albums/{album_id}/review"): {
+            "json": {"ids": [_review_item(album)], "action": "negative"}
+        },
+        ("POST", "/api/v1/albums/{album_id}/review/{item_id}"): {
+            "path": {"item_id": _review_item(album)},
+            "json": {"action": "negative"},
+        },
         ("GET", "/api/v1/v/{slug}/works/{work}/picture"): {"path": {"slug": album.slug, "work": owl.pk}},
         ("POST", "/api/v1/workspaces/{workspace_id}/invitations"): {
             "path": {"workspace_id": team.workspace.pk},
