@@ -56,7 +56,8 @@ def test_with_nothing_to_do_it_says_so_and_exits_0(db) -> None:
     result = invoke()
     assert result.exit_code == 0
     assert (
-        "removed 0 stored predictions, 0 videos whose frames never came and 0 orphaned files" in result.output
+        "removed 0 stored predictions, 0 videos whose frames never came, 0 visitors' photos past their "
+        "retention and 0 orphaned files" in result.output
     )
 
 

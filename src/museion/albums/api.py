@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, HttpRequest
+from django.http import FileResponse, HttpRequest, HttpResponse
 from django.urls import reverse
-from ninja import File, Router, Status
+from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
 
 from museion.accounts.auth import TokenOrSession
 from museion.accounts.models import Role
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, quota, services, visitors
+from museion.albums import jobs, quota, review, services, stats, visitors
 from museion.albums.access import album_for, class_for, job_for, media_for, media_many_for, video_for
 from museion.albums.models import Album, AlbumClass
 from museion.albums.schemas import (
@@ -20,6 +20,7 @@ from museion.albums.schemas import (
     AlbumOut,
     AlbumPatch,
     AlbumPrediction,
+    AnswerIn,
     BulkDeleteIn,
     BulkMoveIn,
     ClassIn,
@@ -30,7 +31,13 @@ from museion.albums.schemas import (
     JobOut,
     MediaOut,
     MoveIn,
+    ReviewActionIn,
+    ReviewBulkIn,
+    ReviewPage,
+    ReviewQuery,
     RotateIn,
+    StatsOut,
+    StatsQuery,
     UploadOut,
     VersionOut,
     VersionPatch,
@@ -240,6 +247,56 @@ def predict(request: HttpRequest, album_id: int, image: File[UploadedFile]) -> d
     return services.predict(album, read_upload(image), _member_picture)
 
 
+@router.get("/albums/{album_id}/review", response={200: ReviewPage, **E})
+def review_queue(request: HttpRequest, album_id: int, query: Query[ReviewQuery]) -> dict:
+    """Visitors' photos waiting for a curator, newest first (any member may look)."""
+    return review.page_of(album_for(request.auth, album_id), query.page)
+
+
+@router.post("/albums/{album_id}/review", response={200: CountOut, **E})
+def review_many(request: HttpRequest, album_id: int, body: ReviewBulkIn) -> dict:
+    """One action for several waiting photos (all of them or none): `count` done."""
+    album = album_for(request.auth, album_id, Role.EDITOR)
+    items = review.items_of(album, body.ids)
+    return {"count": services.review_action(album, items, body.action, body.class_id)}
+
+
+@router.post("/albums/{album_id}/review/{item_id}", response={200: CountOut, **E})
+def review_one(request: HttpRequest, album_id: int, item_id: int, body: ReviewActionIn) -> dict:
+    """Assign the photo to a class, mark it "not a work", or discard it."""
+    album = album_for(request.auth, album_id, Role.EDITOR)
+    item = review.item_of(album, item_id)
+    return {"count": services.review_action(album, [item], body.action, body.class_id)}
+
+
+@router.get(
+    "/albums/{album_id}/review/{item_id}/file", url_name="album_review_file", response={200: None, **E}
+)
+def review_file(request: HttpRequest, album_id: int, item_id: int) -> FileResponse:
+    album = album_for(request.auth, album_id)
+    return FileResponse(review.item_of(album, item_id).file.open("rb"), content_type="image/jpeg")
+
+
+@router.get("/albums/{album_id}/stats", response={200: StatsOut, **E})
+def album_stats(request: HttpRequest, album_id: int, query: Query[StatsQuery]) -> dict | HttpResponse:
+    """Visitors' answers per day (`?format=csv`: as a CSV download)."""
+    album = album_for(request.auth, album_id)
+    if query.format == "csv":
+        return _stats_csv(album, query)
+    return stats.report(album, query.start, query.end)
+
+
+@router.get("/albums/{album_id}/stats.csv", url_name="album_stats_csv", response={200: None, **E})
+def album_stats_csv(request: HttpRequest, album_id: int, query: Query[StatsQuery]) -> HttpResponse:
+    return _stats_csv(album_for(request.auth, album_id), query)
+
+
+def _stats_csv(album: Album, query: StatsQuery) -> HttpResponse:
+    response = HttpResponse(stats.as_csv(album, query.start, query.end), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{album.slug}-visitors.csv"'
+    return response
+
+
 def _member_picture(found: AlbumClass) -> str | None:
     """A work's picture for the album's members: the one visitors see when it has no cover."""
     shown = found.shown_media()
@@ -267,7 +324,19 @@ def visitor_predict(request: HttpRequest, slug: str, image: File[UploadedFile]) 
     album = visitors.visitor_album(slug)
     request.museion_user = None  # type: ignore[attr-defined]
     limit_request(request, "visitor")
-    return services.predict(album, read_upload(image), visitors.picture_url)
+    return services.visitor_predict(album, read_upload(image), visitors.picture_url)
+
+
+@public.post(
+    "/v/{slug}/answers", response={204: None, 400: ErrorOut, 404: ErrorOut, 429: ErrorOut}, auth=None
+)
+def visitor_answer(request: HttpRequest, slug: str, body: AnswerIn) -> Status:
+    """An answer the phone made on its own (on-device recognition), for the visitor statistics."""
+    album = visitors.visitor_album(slug)
+    request.museion_user = None  # type: ignore[attr-defined]
+    limit_request(request, "visitor")
+    stats.record_reported(album, body.work, body.ms)
+    return Status(204, None)
 
 
 @public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)

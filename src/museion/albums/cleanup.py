@@ -1,11 +1,12 @@
 """What `museion cleanup` may remove of the albums: failed uploads only, and which files albums own.
 
-Album media are never removed by age: they are the organization's training data,
-deleted only by a person. Videos that never became anything (no frame kept,
-every job of theirs failed or cancelled, the last one over FAILED_UPLOAD_AGE
-ago) are the exception: nobody can see, train on or delete such a clip on its
-own, yet it counts against the quota; the week lets the person read the failure
-in the album's jobs.
+Visitors' photos kept for review are removed past their album's retention
+(`museion.albums.review.expire`). Album media are never removed by age: they are
+the organization's training data, deleted only by a person. Videos that never
+became anything (no frame kept, every job of theirs failed or cancelled, the
+last one over FAILED_UPLOAD_AGE ago) are the exception: nobody can see, train on
+or delete such a clip on its own, yet it counts against the quota; the week lets
+the person read the failure in the album's jobs.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 
 from museion.albums import media
-from museion.albums.models import AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
+from museion.albums.models import AlbumClass, Job, MediaItem, ModelVersion, ReviewItem, SourceVideo
 
 FOLDER = "albums"  # where pictures, videos, covers and model bundles lie
 FAILED_UPLOAD_AGE = timedelta(days=7)
@@ -50,6 +51,7 @@ def stored_names() -> set[str]:
         (SourceVideo, ("file",)),
         (ModelVersion, ("bundle",)),
         (AlbumClass, ("cover",)),
+        (ReviewItem, ("file",)),
     ):
         for values in model.objects.values_list(*fields):
             names.update(v for v in values if v)

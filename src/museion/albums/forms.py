@@ -13,6 +13,9 @@ from museion.albums.models import (
     THRESHOLD_MAX,
     THRESHOLD_MIN,
     URL_MAX,
+    VISITOR_PHOTO_DAYS_DEFAULT,
+    VISITOR_PHOTO_DAYS_MAX,
+    VISITOR_PHOTO_DAYS_MIN,
     Album,
     AlbumClass,
     MediaItem,
@@ -56,16 +59,28 @@ class AlbumForm(forms.Form):
 
 VISITORS_PAGE = "Visitors' page: on/off"
 AUTO_PUBLISH = "Publish new versions by themselves when at least as good"
+KEEP_PHOTOS = "Keep visitors' photos for review"
 
 
 class AlbumSettingsForm(forms.ModelForm):
     fps = fps_field()
+    visitor_photo_days = forms.IntegerField(
+        label="Days a kept photo stays",
+        min_value=VISITOR_PHOTO_DAYS_MIN,
+        max_value=VISITOR_PHOTO_DAYS_MAX,
+        initial=VISITOR_PHOTO_DAYS_DEFAULT,
+    )
 
     class Meta:
         model = Album
-        fields = ["name", "description", "fps", "published", "auto_publish"]
+        fields = ["name", "description", "fps", "published", "auto_publish", "keep_visitor_photos",
+                  "visitor_photo_days"]  # fmt: skip
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
-        labels = {"published": VISITORS_PAGE, "auto_publish": AUTO_PUBLISH}
+        labels = {
+            "published": VISITORS_PAGE,
+            "auto_publish": AUTO_PUBLISH,
+            "keep_visitor_photos": KEEP_PHOTOS,
+        }
 
 
 class ThresholdForm(forms.Form):

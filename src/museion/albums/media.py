@@ -308,6 +308,7 @@ def delete_album(album: Album) -> None:
         *SourceVideo.objects.filter(album_class__album=album).values_list("file", flat=True),
         *album.classes.values_list("cover", flat=True),
         *album.versions.values_list("bundle", flat=True),
+        *album.review_items.values_list("file", flat=True),
     ]
     album.delete()
     _delete_files_on_commit(names)

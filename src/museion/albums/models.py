@@ -23,6 +23,8 @@ URL_MAX = 500
 # keypoint check's bonus (up to vision.head.FUSE_WEIGHT).
 THRESHOLD_MIN, THRESHOLD_MAX = 0.0, 1.5
 FPS_DEFAULT = 2.0  # frames taken per second of an uploaded video: museion.vision.video.FPS_MIN to FPS_MAX
+# How long a visitor's photo kept for review may stay (days), when the album keeps them.
+VISITOR_PHOTO_DAYS_DEFAULT, VISITOR_PHOTO_DAYS_MIN, VISITOR_PHOTO_DAYS_MAX = 30, 1, 365
 
 
 class Album(models.Model):
@@ -39,6 +41,9 @@ class Album(models.Model):
     published_version = models.ForeignKey(
         "ModelVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Visitors' photos the recognizer was unsure of are kept for the curators' review (albums.review).
+    keep_visitor_photos = models.BooleanField(default=False)
+    visitor_photo_days = models.PositiveIntegerField(default=VISITOR_PHOTO_DAYS_DEFAULT)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -59,6 +64,8 @@ class Album(models.Model):
             "published": self.published,
             "published_version": self.published_version.number if self.published_version else None,
             "auto_publish": self.auto_publish,
+            "keep_visitor_photos": self.keep_visitor_photos,
+            "visitor_photo_days": self.visitor_photo_days,
             "classes": self.classes.count(),
             "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
         }
@@ -162,6 +169,8 @@ class MediaItem(models.Model):
         SourceVideo, null=True, blank=True, on_delete=models.CASCADE, related_name="items"
     )
     time = models.FloatField(default=0.0)  # seconds into the source video
+    # A visitor's photo a curator assigned from the review queue (albums.review).
+    from_visitors = models.BooleanField(default=False)
     width = models.PositiveIntegerField()
     height = models.PositiveIntegerField()
     created = models.DateTimeField(default=timezone.now)
@@ -178,6 +187,7 @@ class MediaItem(models.Model):
             "height": self.height,
             "time": self.time,
             "video": self.source_id,
+            "from_visitors": self.from_visitors,
             "image_url": reverse(
                 "api:album_media_file", kwargs={"album_id": self.album_class.album_id, "media_id": self.pk}
             ),
@@ -307,3 +317,66 @@ class ModelVersion(models.Model):
                 "api:album_bundle", kwargs={"album_id": self.album_id, "number": self.number}
             ),
         }
+
+
+class ReviewItem(models.Model):
+    """A visitor's photo the recognizer was unsure of, waiting for a curator (albums.review).
+
+    Nothing about the visitor is kept: no address, no browser, no account; only the
+    photo, when it came and what the recognizer guessed.
+    """
+
+    class Reason(models.TextChoices):
+        UNKNOWN = "unknown"
+        LOW_MARGIN = "low_margin"
+
+    class State(models.TextChoices):
+        WAITING = "waiting"
+        NEGATIVE = "negative"  # "not a work": an example the album must call unknown
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="review_items")
+    file = models.FileField(max_length=255)
+    size = models.PositiveBigIntegerField(default=0)  # bytes in storage: the workspace quota
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    guesses = models.JSONField(default=list)  # top 3: [{"label", "class_id", "score"}]
+    reason = models.CharField(max_length=12, choices=Reason.choices)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    created = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        indexes = [models.Index(fields=["album", "state", "created"], name="review_album_state_created")]
+
+    def to_dict(self) -> dict:
+        return {
+            "id": self.pk,
+            "created": self.created.isoformat(),
+            "image_url": reverse(
+                "api:album_review_file", kwargs={"album_id": self.album_id, "item_id": self.pk}
+            ),
+            "guesses": [
+                {"label": g["label"], "class_id": g.get("class_id"), "score": g["score"]}
+                for g in self.guesses
+            ],
+            "reason": self.reason,
+            "state": self.state,
+        }
+
+
+class VisitorAnswer(models.Model):
+    """One answer given to a visitor: which work (None: not recognised) and how long it took.
+
+    The visitors' statistics are made of these; like the review queue they hold
+    nothing about who asked.
+    """
+
+    album = models.ForeignKey(Album, on_delete=models.CASCADE, related_name="visitor_answers")
+    day = models.DateField()
+    work = models.ForeignKey(AlbumClass, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    unknown = models.BooleanField(default=False)
+    ms = models.FloatField()
+    on_device = models.BooleanField(default=False)  # recognised on the phone, reported afterwards
+
+    class Meta:
+        indexes = [models.Index(fields=["album", "day"], name="visitor_answer_album_day")]

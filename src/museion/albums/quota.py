@@ -11,11 +11,12 @@ from django.db.models import Sum
 
 from museion.accounts.models import Workspace
 from museion.albums.errors import QuotaExceeded
-from museion.albums.models import MediaItem, ModelVersion, SourceVideo
+from museion.albums.models import MediaItem, ModelVersion, ReviewItem, SourceVideo
 
 
 def storage_used(workspace: Workspace) -> int:
-    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles."""
+    """Bytes the workspace's albums keep in storage: photos, frames, videos, model bundles, and
+    visitors' photos kept for review."""
     in_albums = {"album_class__album__workspace": workspace}
     return sum(
         model.objects.filter(**where).aggregate(total=Sum("size"))["total"] or 0
@@ -23,6 +24,7 @@ def storage_used(workspace: Workspace) -> int:
             (MediaItem, in_albums),
             (SourceVideo, in_albums),
             (ModelVersion, {"album__workspace": workspace}),
+            (ReviewItem, {"album__workspace": workspace}),
         )
     )
 

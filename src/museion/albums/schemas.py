@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from ninja import Schema
 from pydantic import Field
@@ -13,6 +13,8 @@ from museion.albums.models import (
     THRESHOLD_MIN,
     TITLE_MAX,
     URL_MAX,
+    VISITOR_PHOTO_DAYS_MAX,
+    VISITOR_PHOTO_DAYS_MIN,
 )
 from museion.vision.video import FPS_MAX, FPS_MIN
 
@@ -33,6 +35,8 @@ class AlbumPatch(Schema):
     fps: float | None = Field(None, ge=FPS_MIN, le=FPS_MAX)
     published: bool | None = None  # the visitors' page is on
     auto_publish: bool | None = None
+    keep_visitor_photos: bool | None = None  # visitors' unsure photos kept for review
+    visitor_photo_days: int | None = Field(None, ge=VISITOR_PHOTO_DAYS_MIN, le=VISITOR_PHOTO_DAYS_MAX)
 
 
 class StorageOut(Schema):
@@ -51,6 +55,8 @@ class AlbumOut(Schema):
     published: bool
     published_version: int | None
     auto_publish: bool
+    keep_visitor_photos: bool
+    visitor_photo_days: int
     classes: int
     viewer_url: str
     storage: StorageOut | None = None  # the workspace's, on a single album
@@ -87,6 +93,7 @@ class MediaOut(Schema):
     height: int
     time: float
     video: int | None
+    from_visitors: bool
     image_url: str
 
 
@@ -203,3 +210,70 @@ class AlbumPrediction(Schema):
     decision_score: float  # the best class's deciding score, compared with `threshold`
     threshold: float
     predictions: list[Card]
+
+
+class ReviewGuess(Schema):
+    label: str
+    class_id: int | None
+    score: float
+
+
+class ReviewItemOut(Schema):
+    id: int
+    created: str
+    image_url: str
+    guesses: list[ReviewGuess]
+    reason: str  # "unknown" | "low_margin"
+
+
+class ReviewPage(Schema):
+    items: list[ReviewItemOut]
+    page: int
+    pages: int
+    total: int
+
+
+class ReviewQuery(Schema):
+    page: int = Field(1, ge=1, le=1_000_000)
+
+
+class ReviewActionIn(Schema):
+    action: str = Field(max_length=20)  # "assign" | "negative" | "discard"
+    # "class" is a Python keyword: the field is `class_id`, sent as "class"
+    class_id: int | None = Field(None, alias="class")
+
+
+class ReviewBulkIn(ReviewActionIn):
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+class AnswerIn(Schema):
+    work: int | None = None  # the class id recognised, or null: not recognised
+    ms: float  # how long the phone took to answer
+
+
+class StatsQuery(Schema):
+    start: date | None = None
+    end: date | None = None
+    format: str = Field("json", pattern="^(json|csv)$")
+
+
+class StatsWork(Schema):
+    class_id: int
+    label: str
+    count: int
+
+
+class StatsDay(Schema):
+    day: str
+    answers: int
+    unknown: int
+    unknown_share: float | None  # None on a day without answers
+    median_ms: float | None
+    works: list[StatsWork]  # recognitions per work, most first
+
+
+class StatsOut(Schema):
+    start: str
+    end: str
+    days: list[StatsDay]

@@ -9,6 +9,7 @@ with `museion.http.pages`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 
 from django.db import IntegrityError, transaction
@@ -18,15 +19,26 @@ from kombu.exceptions import OperationalError as BrokerError
 from museion.accounts.access import require
 from museion.accounts.models import Role, User, Workspace
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, media, tasks
-from museion.albums.models import FPS_DEFAULT, Album, AlbumClass, Job, MediaItem, ModelVersion, SourceVideo
+from museion.albums import jobs, media, review, stats, tasks
+from museion.albums.models import (
+    FPS_DEFAULT,
+    Album,
+    AlbumClass,
+    Job,
+    MediaItem,
+    ModelVersion,
+    ReviewItem,
+    SourceVideo,
+)
 from museion.albums.recognize import PictureUrl, current_classes, recognize
 from museion.albums.versions import effective_threshold
 from museion.errors import DomainError, NotFound
 from museion.vision.bundle import with_current
 from museion.vision.head import global_threshold_for
 
-ALBUM_FIELDS = ("name", "description", "fps", "published", "auto_publish")
+ALBUM_FIELDS = (
+    "name", "description", "fps", "published", "auto_publish", "keep_visitor_photos", "visitor_photo_days"
+)  # fmt: skip
 CLASS_FIELDS = ("name", "title", "description", "url")
 
 
@@ -206,6 +218,30 @@ def predict(album: Album, data: bytes, picture_url: PictureUrl) -> dict:
     if version is None:
         raise DomainError("no_model", "this album has no trained model yet")
     return recognize(version, data, picture_url)
+
+
+def visitor_predict(album: Album, data: bytes, picture_url: PictureUrl) -> dict:
+    """A visitor's answer: `predict`, counted in the visitor statistics and, when the album keeps
+    them, the photo kept for review if the recognizer was unsure (never changing the answer)."""
+    started = time.perf_counter()
+    answer = predict(album, data, picture_url)
+    ms = (time.perf_counter() - started) * 1000
+    best = answer["predictions"][0]["class_id"] if answer["predictions"] else None
+    stats.record(album, None if answer["unknown"] else best, ms, unknown=answer["unknown"])
+    review.keep(album, data, answer)
+    return answer
+
+
+def review_action(album: Album, items: list[ReviewItem], action: str, class_id: int | None = None) -> int:
+    """What a curator decided for photos of the review queue (`review.act`); how many."""
+    album_class = None
+    if action == "assign":
+        if class_id is None:
+            raise DomainError("class_required", "assigning a photo needs the class it shows")
+        album_class = album.classes.filter(pk=class_id).first()
+        if album_class is None:
+            raise NotFound("no such class in this album")
+    return review.act(items, action, album_class)
 
 
 def bundle_of(version: ModelVersion) -> bytes:

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Max
 from PIL import Image
 
+from museion.albums import review
 from museion.albums.errors import QuotaExceeded
 from museion.albums.jobs import Reporter, bundle_name
 from museion.albums.media import save_picture
@@ -150,6 +151,23 @@ def negatives_for(album: Album, limit: int = pipeline.TrainOptions.max_negatives
     return [cached[item.pk] if item.pk in cached else _embed_item(item, album.backbone) for item in items]
 
 
+def review_negatives(album: Album, limit: int) -> list[np.ndarray]:
+    """Visitors' photos curators marked "not a work" (albums.review), with their views: the closest
+    there is to what this album must call unknown. Embedded each training: they are few, and
+    they go when their retention ends."""
+    out = []
+    for item in review.negatives(album, limit):
+        with default_storage.open(item.file.name, "rb") as f:
+            image = load_image(f)
+        out.append(vectors_for(image, album.backbone, 1_000_000 + item.pk))
+    return out
+
+
+def visitor_pictures(album: Album) -> int:
+    """How many of the pictures a training of the album uses came from visitors' photos."""
+    return MediaItem.objects.filter(album_class__album=album, from_visitors=True).count()
+
+
 def check_pictures(examples: Sequence[heads.Example], count: int) -> list[Image.Image]:
     """Up to `count` of the pictures trained on, evenly spread, for checking the exported bundle."""
     refs = list(dict.fromkeys(ex.ref for ex in examples if not ex.augmented))
@@ -195,8 +213,11 @@ def train_album(job: Job, report: Reporter) -> dict:
     examples, names, infos = examples_for(album, report)
     if len(names) < 2:
         raise ValueError("training needs at least two classes with pictures")
-    negatives = negatives_for(album, options.max_negatives)
+    from_review = review_negatives(album, options.max_negatives)
+    negatives = from_review + negatives_for(album, options.max_negatives - len(from_review))
     head, metrics = pipeline.fit_head(examples, names, options, negatives, report, AlbumPictures(album))
+    metrics["visitor_pictures"] = visitor_pictures(album)
+    metrics["visitor_negatives"] = len(from_review)
     report(0.9, "exporting")
     version = save_version(job, head, infos, metrics, check_pictures(examples, options.checked_pictures))
     return {"version": version.number, "accuracy": metrics["accuracy"]}

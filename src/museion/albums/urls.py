@@ -24,5 +24,6 @@ urlpatterns = [
         views.version_threshold,
         name="version_threshold",
     ),
+    path("albums/<int:album_id>/review/", views.review_page, name="album_review"),
     path("v/<slug:slug>/", views.viewer, name="viewer"),
 ]

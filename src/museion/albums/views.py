@@ -22,7 +22,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
-from museion.albums import services, versions, visitors
+from museion.albums import review, services, stats, versions, visitors
 from museion.albums.access import album_for, class_for, media_for
 from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, ThresholdForm, error_text
 from museion.albums.models import THRESHOLD_MAX, THRESHOLD_MIN, Album, AlbumClass, MediaItem, ModelVersion
@@ -102,6 +102,8 @@ def album_page(request: HttpRequest, album_id: int) -> HttpResponse:
         "versions": version_rows(album),
         **visitor_link_context(request, album),
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        "review_waiting": review.waiting(album).count(),
+        "stats": stats.charts(album),
     }
     return render(request, "albums/album.html", context)
 
@@ -163,6 +165,8 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
         "warnings": metrics.get("warnings", []),
         "validated": metrics.get("validated", 0),
         "pictures": metrics.get("pictures"),
+        "visitor_pictures": metrics.get("visitor_pictures"),
+        "visitor_negatives": metrics.get("visitor_negatives", 0),
         "names": names,
         "per_class": [(n, *_class_scores(per_class.get(n) or {}), dataset.get(n)) for n in names],
         "confusion": list(zip(names, metrics.get("confusion") or [], strict=False)),
@@ -376,3 +380,19 @@ def viewer(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404 from None
     work = request.GET.get("work", "")
     return render(request, "albums/viewer.html", {"album": album, "work": work if work.isdigit() else ""})
+
+
+def review_page(request: HttpRequest, album_id: int) -> HttpResponse:
+    """The curators' review of visitors' photos: a grid, one click (or key) per photo."""
+    album = album_for(request.user, album_id)
+    try:
+        page = int(request.GET.get("page", "1"))
+    except ValueError:
+        page = 1
+    context = {
+        **abilities(album, request.user),
+        "album": album,
+        "queue": review.page_of(album, page),
+        "classes": list(album.classes.values("pk", "name")),
+    }
+    return render(request, "albums/review.html", context)

@@ -47,7 +47,8 @@ def cleanup(older_than: timedelta | None, dry_run: bool, as_json: bool) -> None:
     verb = "would remove" if dry_run else "removed"
     click.echo(
         f"{verb} {report.predictions} stored predictions, {report.failed_videos} videos whose frames "
-        f"never came and {report.orphans} orphaned files: {report.removed_bytes / 1e6:.1f} MB"
+        f"never came, {report.review_photos} visitors' photos past their retention and "
+        f"{report.orphans} orphaned files: {report.removed_bytes / 1e6:.1f} MB"
     )
     if report.missing:
         click.echo(f"{report.missing} stored rows name a file that is missing, such as:", err=True)

@@ -63,6 +63,10 @@ BAD_REQUEST = (
     "workspace_rule",
     "invalid_rotation",
     "invalid_language",
+    "invalid_action",  # a review action other than assign, negative, discard
+    "class_required",  # assigning a visitor's photo without naming the class
+    "invalid_answer",  # a visitor answer reported with an impossible time
+    "invalid_period",  # statistics asked for a start after the end, or too long a period
 )
 
 

@@ -3,6 +3,7 @@
 - Stored predictions past their retention (`museion.recognition.retention`).
 - Videos that never became anything (`museion.albums.cleanup`); album media are
   never removed by age.
+- Visitors' photos kept for review past their album's retention (`museion.albums.review`).
 - Orphaned files: files under each domain's folder (`predictions/`, `albums/`)
   that no row names, left by a process killed between writing a file and its
   row, or a half-written `.partial-` file. Only those older than ORPHAN_AGE, so
@@ -20,6 +21,7 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 
 from museion.albums import cleanup as albums
+from museion.albums import review
 from museion.recognition import retention as predictions
 
 ORPHAN_AGE = timedelta(hours=1)
@@ -34,6 +36,8 @@ class Report:
     prediction_bytes: int = 0
     failed_videos: int = 0
     failed_video_bytes: int = 0
+    review_photos: int = 0
+    review_photo_bytes: int = 0
     orphans: int = 0
     orphan_bytes: int = 0
     missing: int = 0
@@ -44,7 +48,7 @@ class Report:
 
     @property
     def removed_bytes(self) -> int:
-        return self.prediction_bytes + self.failed_video_bytes + self.orphan_bytes
+        return self.prediction_bytes + self.failed_video_bytes + self.review_photo_bytes + self.orphan_bytes
 
 
 def cleanup(older_than: timedelta | None = None, *, dry_run: bool = False) -> Report:
@@ -52,6 +56,7 @@ def cleanup(older_than: timedelta | None = None, *, dry_run: bool = False) -> Re
     now = timezone.now()
     report.predictions, report.prediction_bytes = predictions.expire(now, older_than, dry_run=dry_run)
     report.failed_videos, report.failed_video_bytes = albums.expire_failed_videos(now, dry_run=dry_run)
+    report.review_photos, report.review_photo_bytes = review.expire(now, dry_run=dry_run)
     sweep_files(report, now)
     return report
 

@@ -201,6 +201,8 @@ HISTORY_PAGE_SIZE = 20
 # Defaults for every workspace (each may set its own); 0: no limit, kept for ever.
 WORKSPACE_QUOTA_MB = env_int("MUSEION_WORKSPACE_QUOTA_MB", 0, minimum=0)
 RETENTION_DAYS = env_int("MUSEION_RETENTION_DAYS", 0, minimum=0)
+# Visitors' photos an album keeps for review (albums.review), at most this many per album and day.
+REVIEW_PER_DAY = env_int("MUSEION_REVIEW_PER_DAY", 200, minimum=0)
 
 # Heavy work in flight (albums.heavy): zip imports at once, video jobs queued or running; 0: no limit.
 MAX_ZIPS_PER_USER = env_int("MUSEION_MAX_ZIPS_PER_USER", 1, minimum=0)
