@@ -270,7 +270,12 @@ def visitor_predict(request: HttpRequest, slug: str, image: File[UploadedFile]) 
     return services.predict(album, read_upload(image), visitors.picture_url)
 
 
-@public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)
+@public.get(
+    "/v/{slug}/works",
+    url_name="visitor_works",
+    response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
 def visitor_works(request: HttpRequest, slug: str) -> list[dict]:
     """The works of a published album, for the visitors' "choose it from the list"."""
     return visitors.works(visitors.visitor_album(slug))

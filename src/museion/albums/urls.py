@@ -25,4 +25,6 @@ urlpatterns = [
         name="version_threshold",
     ),
     path("v/<slug:slug>/", views.viewer, name="viewer"),
+    path("v/<slug:slug>/sw.js", views.viewer_worker, name="viewer_worker"),
+    path("v/<slug:slug>/manifest.webmanifest", views.viewer_manifest, name="viewer_manifest"),
 ]

@@ -15,9 +15,11 @@ from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db.models import F
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import reverse
 
 from museion.albums.models import Album, AlbumClass, ModelVersion
@@ -133,6 +135,25 @@ def recognizer(album: Album) -> Recognizer:
     }
     body = json.dumps(description, sort_keys=True).encode()
     return Recognizer(version, description, f'"{hashlib.sha256(body).hexdigest()[:24]}"')
+
+
+# What the service worker keeps for the page to open and recognise offline (the works' pictures
+# and the model are added as the page asks for them).
+OFFLINE_STATIC = (
+    "museion/museion.css", "museion/albums.css", "museion/favicon.svg", "museion/common.js",
+    "museion/recognizer.js", "museion/viewer.js", "museion/icons/icon-192.png",
+    "museion/ort/ort.wasm.min.js", "museion/ort/ort-wasm-simd-threaded.mjs",
+    "museion/ort/ort-wasm-simd-threaded.wasm",
+)  # fmt: skip
+
+
+def offline_files(album: Album) -> list[str]:
+    return [
+        reverse("viewer", kwargs={"slug": album.slug}),
+        reverse("api:visitor_works", kwargs={"slug": album.slug}),
+        # onnxruntime-web is absent where `make` found no npm: the page asks the server then.
+        *(static(name) for name in OFFLINE_STATIC if finders.find(name)),
+    ]
 
 
 def model_bytes(version: ModelVersion) -> bytes:
