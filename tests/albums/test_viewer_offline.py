@@ -53,9 +53,6 @@ def test_after_one_visit_the_page_recognises_offline_and_sends_nothing(
 ) -> None:
     page = open_page(browser, live_server, PHONE, REFUSE_CAMERA)
     try:
-        page.on("console", lambda m: print("CONSOLE", m.text))
-        page.on("pageerror", lambda m: print("PAGEERROR", m))
-        page.on("response", lambda r: print("RESP", r.status, r.url))
         page.goto(f"/v/{trained.slug}/")
         on_the_phone(page)
         assert page.evaluate("navigator.serviceWorker.ready.then((r) => Boolean(r.active))")
@@ -83,8 +80,9 @@ def test_after_one_visit_the_page_recognises_offline_and_sends_nothing(
 
 
 def test_the_pages_answers_are_the_servers(browser, live_server, trained: Trained) -> None:
-    """The label and the unknown verdict of the page equal the server's; the similarity is
-    model.onnx's as the server computes it (the bundle's, from the same photo file)."""
+    """The page's label is the server's, its unknown verdict and similarity model.onnx's as the server
+    computes them (the bundle, from the same photo file). The server's visitor answer adds a
+    keypoint check that the page does not run: there the verdict may differ near the threshold."""
     album = Album.objects.select_related("published_version").get(pk=trained.album)
     bundle = Bundle.load(services.bundle_of(album.published_version))
     page = open_page(browser, live_server, PHONE, REFUSE_CAMERA)
@@ -94,15 +92,18 @@ def test_the_pages_answers_are_the_servers(browser, live_server, trained: Traine
         for photo, label in PHOTOS.items():
             here = recognise(page, IMAGES / photo)
             server = services.predict(album, (IMAGES / photo).read_bytes(), visitors.picture_url)
-            assert here["unknown"] is server["unknown"] is (label is None), photo
-            if label:
-                assert here["label"] == server["predictions"][0]["label"] == label
             (expected,) = bundle.predict([IMAGES / photo], verify=False)
-            similarity = max(
-                bundle.session.run(["similarity"], {"image": bundle.pixels(IMAGES / photo)[None]})[0][0]
-            )
-            assert here["unknown"] is expected["unknown"]
-            assert abs(here["similarity"] - float(similarity)) <= 0.02, photo
+            (similarity,) = bundle.session.run(
+                ["similarity"], {"image": bundle.pixels(IMAGES / photo)[None]}
+            )[0]
+            assert here["unknown"] is expected["unknown"] is (label is None), photo
+            assert abs(here["similarity"] - float(similarity.max())) <= 0.02, photo
+            if label:
+                assert (
+                    here["label"] == server["predictions"][0]["label"] == expected["predictions"][0]["label"]
+                )
+            else:
+                assert server["unknown"] is True
     finally:
         page.context.close()
 
