@@ -8,13 +8,13 @@ export MUSEION_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models),$(SHARED)/model
 # The tests' photos, clips and models (tests/conftest.py).
 export MUSEION_SHARED ?= $(SHARED)
 
-.PHONY: run test test-databases install dev lint format bench browser clean
+.PHONY: run test test-databases install dev lint format bench browser webruntime clean
 
 # `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000; CERTFILE=... KEYFILE=...
 # serve HTTPS (the README's recipe for trying the camera from a phone on the LAN).
 SERVE_ARGS = $(strip $(if $(HOST),--host $(HOST)) $(if $(PORT),--port $(PORT)) \
 	$(if $(CERTFILE),--certfile $(CERTFILE)) $(if $(KEYFILE),--keyfile $(KEYFILE)))
-run: $(VENV)/.installed
+run: $(VENV)/.installed webruntime
 	$(BIN)/museion serve $(SERVE_ARGS)
 
 # The services of this machine (see the README's development section). tests/production runs
@@ -24,7 +24,7 @@ MARIADB_URL ?= mysql://root@127.0.0.1:3306/museion_unit
 DB_SUITES := tests/accounts tests/recognition tests/albums tests/web \
 	--ignore=tests/web/test_browser.py --ignore=tests/albums/test_viewer_browser.py
 
-test: $(VENV)/.installed-dev browser lint
+test: $(VENV)/.installed-dev webruntime browser lint
 	$(BIN)/pytest
 	$(MAKE) --no-print-directory test-databases
 
@@ -52,8 +52,19 @@ bench: $(VENV)/.installed
 	$(BIN)/python benchmarks/inference.py
 	$(BIN)/python benchmarks/serve.py
 
-install: $(VENV)/.installed
-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed webruntime
+dev: $(VENV)/.installed-dev webruntime
+
+# onnxruntime-web for the visitors' page, from npm with package-lock.json; only its WebAssembly
+# build (ort.wasm.min.js and the wasm it loads) is served. Without npm the page asks the server.
+ORT_STATIC := src/museion/albums/static/museion/ort
+ORT_FILES := ort.wasm.min.js ort-wasm-simd-threaded.mjs ort-wasm-simd-threaded.wasm
+webruntime: $(ORT_STATIC)/.installed
+$(ORT_STATIC)/.installed: package.json package-lock.json
+	@if command -v npm >/dev/null 2>&1 && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error; then \
+		mkdir -p $(ORT_STATIC) && cp $(addprefix node_modules/onnxruntime-web/dist/,$(ORT_FILES)) $(ORT_STATIC)/ \
+		&& touch $@; \
+	else echo "WARNING: npm is missing or failed: the visitors' page will recognise on the server, not on the phone"; fi
 
 $(BIN)/python:
 	@echo "museion: creating the virtual environment $(VENV)"
@@ -71,4 +82,4 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $@ $(VENV)/.installed
 
 clean:
-	rm -rf $(VENV) build dist src/*.egg-info .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules $(ORT_STATIC) build dist src/*.egg-info .pytest_cache .ruff_cache

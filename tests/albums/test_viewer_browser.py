@@ -39,6 +39,9 @@ WORKS = {  # class: photo, title, description (with markup that must stay text)
     "sunflower": ("sunflower.bmp", "Sunflower", "After Van Gogh."),
 }
 JOB_TIMEOUT_MS = 60_000
+# These tests read the server's answers: without WebAssembly the visitors' page asks the server
+# (the phone's own recognizer is tested in test_viewer_offline.py).
+SERVER_ONLY = "delete window.WebAssembly;\n"
 REFUSE_CAMERA = """navigator.mediaDevices.getUserMedia = () =>
     Promise.reject(new DOMException("Permission denied", "NotAllowedError"));"""
 
@@ -74,11 +77,11 @@ def open_page(browser: Browser, live_server, options: dict, init_script: str = "
 
 @pytest.fixture
 def phone(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
-    """Opens a phone page; `init_script` runs before the page's own scripts."""
+    """Opens a phone page that asks the server; `init_script` runs before the page's own scripts."""
     opened: list[Page] = []
 
     def open_phone(init_script: str = "") -> Page:
-        opened.append(open_page(browser, live_server, PHONE, init_script))
+        opened.append(open_page(browser, live_server, PHONE, SERVER_ONLY + init_script))
         return opened[-1]
 
     yield open_phone

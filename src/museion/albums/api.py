@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.urls import reverse
 from ninja import File, Query, Router, Status
 from ninja.files import UploadedFile
@@ -339,7 +339,12 @@ def visitor_answer(request: HttpRequest, slug: str, body: AnswerIn) -> Status:
     return Status(204, None)
 
 
-@public.get("/v/{slug}/works", response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut}, auth=None)
+@public.get(
+    "/v/{slug}/works",
+    url_name="visitor_works",
+    response={200: list[WorkOut], 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
 def visitor_works(request: HttpRequest, slug: str) -> list[dict]:
     """The works of a published album, for the visitors' "choose it from the list"."""
     return visitors.works(visitors.visitor_album(slug))
@@ -354,3 +359,56 @@ def visitor_works(request: HttpRequest, slug: str) -> list[dict]:
 def visitor_work_picture(request: HttpRequest, slug: str, work: int) -> FileResponse:
     """One work's picture (its cover, or its first photo or frame): nothing else of the album."""
     return FileResponse(visitors.picture_of(visitors.visitor_album(slug), work).open("rb"))
+
+
+# The phone keeps what it downloaded and asks again with If-None-Match: a 304 until a new version
+# is published (or the threshold or a work's id changes, for the description).
+def _unchanged(request: HttpRequest, etag: str) -> bool:
+    asked = request.headers.get("If-None-Match", "")
+    return etag in [tag.strip().removeprefix("W/") for tag in asked.split(",")] or asked.strip() == "*"
+
+
+def _not_modified(etag: str, cache: str) -> HttpResponse:
+    response = HttpResponse(status=304)
+    response["ETag"], response["Cache-Control"] = etag, cache
+    return response
+
+
+REVALIDATE = "public, no-cache"
+FOREVER = "public, max-age=31536000, immutable"
+
+
+@public.get(
+    "/v/{slug}/recognizer",
+    url_name="visitor_recognizer",
+    response={200: None, 304: None, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
+def visitor_recognizer(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live version for recognising on the phone: threshold, outputs' works, preprocessing and
+    model_url (`GET /v/{slug}/model`). ETag; 404 when the page is off or nothing is published."""
+    found = visitors.recognizer(visitors.visitor_album(slug))
+    if _unchanged(request, found.etag):
+        return _not_modified(found.etag, REVALIDATE)
+    response = JsonResponse(found.description)
+    response["ETag"], response["Cache-Control"] = found.etag, REVALIDATE
+    return response
+
+
+@public.get(
+    "/v/{slug}/model",
+    url_name="visitor_model",
+    response={200: None, 304: None, 400: ErrorOut, 404: ErrorOut},
+    auth=None,
+)
+def visitor_model(request: HttpRequest, slug: str) -> HttpResponse:
+    """The live version's model.onnx (uint8 RGB in, similarity out; see the bundle README)."""
+    version = visitors.live_version(visitors.visitor_album(slug))
+    etag = visitors.model_etag(version)
+    # An address with an old ?v= is answered with today's model: the ETag says which it is.
+    cache = FOREVER if request.GET.get("v") == etag.strip('"') else REVALIDATE
+    if _unchanged(request, etag):
+        return _not_modified(etag, cache)
+    response = HttpResponse(visitors.model_bytes(version), content_type="application/octet-stream")
+    response["ETag"], response["Cache-Control"] = etag, cache
+    return response

@@ -31,10 +31,9 @@ from museion.albums.models import (
     SourceVideo,
 )
 from museion.albums.recognize import PictureUrl, current_classes, recognize
-from museion.albums.versions import effective_threshold
+from museion.albums.versions import effective_threshold, global_threshold
 from museion.errors import DomainError, NotFound
 from museion.vision.bundle import with_current
-from museion.vision.head import global_threshold_for
 
 ALBUM_FIELDS = (
     "name", "description", "fps", "published", "auto_publish", "keep_visitor_photos", "visitor_photo_days"
@@ -249,12 +248,8 @@ def bundle_of(version: ModelVersion) -> bytes:
     (a snapshot, dated) and the threshold in use."""
     with version.bundle.open("rb") as f:
         data = f.read()
-    scores, threshold = version.metrics.get("scores"), effective_threshold(version)
-    global_threshold = (
-        global_threshold_for(scores, threshold) if scores and threshold is not None
-        else version.metrics.get("unknown_threshold")
-    )  # fmt: skip
-    if threshold is None or global_threshold is None:
+    threshold, global_at = effective_threshold(version), global_threshold(version)
+    if threshold is None or global_at is None:
         return data  # a version without metrics: the bundle as it was made
     taken = timezone.now().isoformat()
     rows = current_classes(version)
@@ -263,4 +258,4 @@ def bundle_of(version: ModelVersion) -> bytes:
         for info, row in zip(version.classes, rows, strict=True)
     ]
     set_by = "calibration" if version.threshold is None else "curator"
-    return with_current(data, labels, threshold, global_threshold, set_by)
+    return with_current(data, labels, threshold, global_at, set_by)

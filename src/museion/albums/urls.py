@@ -26,4 +26,6 @@ urlpatterns = [
     ),
     path("albums/<int:album_id>/review/", views.review_page, name="album_review"),
     path("v/<slug:slug>/", views.viewer, name="viewer"),
+    path("v/<slug:slug>/sw.js", views.viewer_worker, name="viewer_worker"),
+    path("v/<slug:slug>/manifest.webmanifest", views.viewer_manifest, name="viewer_manifest"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from museion.vision.head import rates_at
+from museion.vision.head import global_threshold_for, rates_at
 
 if TYPE_CHECKING:
     from museion.albums.models import Album, ModelVersion
@@ -30,6 +30,16 @@ def calibrated_threshold(version: ModelVersion) -> float | None:
 
 def effective_threshold(version: ModelVersion) -> float | None:
     return version.threshold if version.threshold is not None else calibrated_threshold(version)
+
+
+def global_threshold(version: ModelVersion) -> float | None:
+    """The threshold in use for model.onnx's own similarity (the stage without the keypoint check):
+    the one a bundle or a phone decides "unknown" with, moved with the curator's threshold."""
+    scores, threshold = version.metrics.get("scores"), effective_threshold(version)
+    if scores and threshold is not None:
+        return global_threshold_for(scores, threshold)
+    value = version.metrics.get("unknown_threshold")
+    return None if value is None else float(value)
 
 
 def operating_point(version: ModelVersion) -> dict:

@@ -8,6 +8,7 @@ and predictions run in the browser through the JSON API (/api/v1/).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from copy import copy
 from itertools import groupby
@@ -17,8 +18,9 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import Count, F, Min, Q, QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
@@ -371,15 +373,56 @@ def work_wall_card(request: HttpRequest, album_id: int, class_id: int) -> HttpRe
 # ---- the visitor viewer -------------------------------------------------------------
 
 
+# Cross-origin isolation lets onnxruntime-web run on several threads (SharedArrayBuffer); all the
+# page loads is of this server, so nothing it shows is blocked by it.
+ISOLATED = {"Cross-Origin-Opener-Policy": "same-origin", "Cross-Origin-Embedder-Policy": "require-corp"}
+
+
+def _visitor_album(slug: str) -> Album:
+    try:
+        return visitors.visitor_album(slug)
+    except NotFound:
+        raise Http404 from None
+
+
 def viewer(request: HttpRequest, slug: str) -> HttpResponse:
     """Public, for published albums only: what a visitor's phone opens; `?work=ID` (a work's wall
     card) opens on that work's card."""
-    try:
-        album = visitors.visitor_album(slug)
-    except NotFound:
-        raise Http404 from None
+    album = _visitor_album(slug)
     work = request.GET.get("work", "")
-    return render(request, "albums/viewer.html", {"album": album, "work": work if work.isdigit() else ""})
+    response = render(request, "albums/viewer.html", {"album": album, "work": work if work.isdigit() else ""})
+    for name, value in ISOLATED.items():
+        response[name] = value
+    return response
+
+
+def viewer_worker(request: HttpRequest, slug: str) -> HttpResponse:
+    """The visitors' page's service worker, served under /v/<slug>/ so that its scope is the page."""
+    album = _visitor_album(slug)
+    response = render(
+        request,
+        "albums/viewer_sw.js",
+        {"album": album, "files": json.dumps(visitors.offline_files(album))},
+        content_type="text/javascript",
+    )
+    response["Cache-Control"] = "no-cache"
+    for name, value in ISOLATED.items():
+        response[name] = value
+    return response
+
+
+def viewer_manifest(request: HttpRequest, slug: str) -> HttpResponse:
+    """The web app manifest: the visitors' page installed on a phone's home screen."""
+    album = _visitor_album(slug)
+    start = reverse("viewer", kwargs={"slug": album.slug})
+    icons = [
+        {"src": static(f"museion/icons/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    colours = {"background_color": "#1d1b26", "theme_color": "#1d1b26"}
+    manifest = {"name": album.name, "short_name": album.name[:12], "start_url": start, "scope": start,
+                "display": "standalone", **colours, "icons": icons}  # fmt: skip
+    return JsonResponse(manifest, content_type="application/manifest+json")
 
 
 def review_page(request: HttpRequest, album_id: int) -> HttpResponse:

@@ -7,14 +7,23 @@ its first photo, or else its first frame; no other media of the album is served.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import zipfile
+from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
+from django.templatetags.static import static
 from django.urls import reverse
 
-from museion.albums.models import Album, AlbumClass
+from museion.albums.models import Album, AlbumClass, ModelVersion
+from museion.albums.recognize import current_classes
+from museion.albums.versions import global_threshold
 from museion.errors import NotFound
 
 
@@ -72,3 +81,91 @@ def is_local(url: str) -> bool:
     """Whether a link names this machine only (a phone opening it reaches itself, not the server)."""
     host = (urlsplit(url).hostname or "").lower()
     return host in LOCAL_HOSTS or host.endswith(".localhost") or host.startswith("127.")
+
+
+# ---- recognising on the phone -------------------------------------------------------
+
+# What the phone's recognizer (static/museion/recognizer.js) needs of a bundle: nothing else of it
+# (head.npz's reference keypoints, metrics beyond the threshold, training figures) leaves the server.
+PREPROCESS_KEYS = ("input", "dtype", "layout", "color", "size", "resize", "crop")
+
+
+@dataclass(frozen=True)
+class Recognizer:
+    """The live version as a phone runs it: the description (JSON) and its ETag."""
+
+    version: ModelVersion
+    description: dict
+    etag: str
+
+
+def live_version(album: Album) -> ModelVersion:
+    if album.published_version is None:
+        raise NotFound("nothing is published here yet")
+    return album.published_version
+
+
+def model_etag(version: ModelVersion) -> str:
+    """model.onnx never changes within a version (its file is per training job)."""
+    return f'"{hashlib.sha256(f"{version.pk}:{version.bundle.name}".encode()).hexdigest()[:24]}"'
+
+
+def recognizer(album: Album) -> Recognizer:
+    """What the visitors' page downloads to recognise on the device: the threshold in use (for
+    model.onnx's similarity, the stage a browser runs), each output's work id, the preprocessing
+    and where model.onnx is (a new version is a new address)."""
+    version = live_version(album)
+    threshold = global_threshold(version)
+    rows = current_classes(version)
+    model = model_etag(version)
+    description = {
+        "version": version.number,
+        "threshold": None if threshold is None else round(float(threshold), 6),
+        "preprocess": {
+            k: v for k, v in _bundle_json(version, "preprocess.json").items() if k in PREPROCESS_KEYS
+        },
+        "labels": [
+            {"name": info["name"], "work": row.pk if row is not None else None}
+            for info, row in zip(version.classes, rows, strict=True)
+        ],
+        "model_url": reverse("api:visitor_model", kwargs={"slug": album.slug}) + "?v=" + model.strip('"'),
+        "model_etag": model,
+    }
+    body = json.dumps(description, sort_keys=True).encode()
+    return Recognizer(version, description, f'"{hashlib.sha256(body).hexdigest()[:24]}"')
+
+
+# What the service worker keeps for the page to open and recognise offline (the works' pictures
+# and the model are added as the page asks for them).
+OFFLINE_STATIC = (
+    "museion/museion.css", "museion/albums.css", "museion/favicon.svg", "museion/common.js",
+    "museion/recognizer.js", "museion/viewer.js", "museion/icons/icon-192.png",
+    "museion/ort/ort.wasm.min.js", "museion/ort/ort-wasm-simd-threaded.mjs",
+    "museion/ort/ort-wasm-simd-threaded.wasm",
+)  # fmt: skip
+
+
+def offline_files(album: Album) -> list[str]:
+    return [
+        reverse("viewer", kwargs={"slug": album.slug}),
+        reverse("api:visitor_works", kwargs={"slug": album.slug}),
+        # onnxruntime-web is absent where `make` found no npm: the page asks the server then.
+        *(static(name) for name in OFFLINE_STATIC if finders.find(name)),
+    ]
+
+
+def model_bytes(version: ModelVersion) -> bytes:
+    """The live version's model.onnx as trained (the works' texts and the threshold are not in it)."""
+    return _model(version.pk, version.bundle.name)
+
+
+@lru_cache(maxsize=4)
+def _model(version_id: int, name: str) -> bytes:
+    version = ModelVersion.objects.get(pk=version_id)
+    with version.bundle.open("rb") as f, zipfile.ZipFile(f) as zf:
+        return zf.read("model.onnx")
+
+
+def _bundle_json(version: ModelVersion, name: str) -> dict:
+    with version.bundle.open("rb") as f, zipfile.ZipFile(f) as zf:
+        return json.loads(zf.read(name))

@@ -1,7 +1,11 @@
-// Visitors' page: the phone's camera shows what it sees; twice a second a small
-// JPEG of the picture goes to the album's public predict endpoint (never more
-// than one at a time), and the page shows the recognized work's card, or "not one
-// of this collection's works" with what to try. A photo can be taken instead (and
+// Visitors' page: the phone's camera shows what it sees and the page shows the
+// recognized work's card, or "not one of this collection's works" with what to try.
+// Where the phone can run the model (WebAssembly), the live version's model.onnx is
+// downloaded once (recognizer.js; the service worker keeps it) and every frame is
+// recognised on the phone, several a second, the card following the answer held
+// by most of the last frames; nothing is sent anywhere. Otherwise (no WebAssembly,
+// the model does not load) twice a second a small JPEG of the picture goes to the
+// album's public predict endpoint (never more than one at a time). A photo can be taken instead (and
 // is the only way without a camera: none, not allowed, or not HTTPS); the picture
 // each answer is for is shown beside it. "Choose it from the list" lists the
 // album's works with their pictures. Everything from the server is shown with
@@ -9,7 +13,10 @@
 (function () {
   "use strict";
 
-  const INTERVAL_MS = 500; // one frame per half second at most
+  const INTERVAL_MS = 500; // one frame per half second at most, to the server
+  const DEVICE_INTERVAL_MS = 150; // on the phone: several frames a second, the rest left to the page
+  const STEADY_OVER = 5; // frames the steady answer is taken over
+  const STEADY_BY = 3; // of them, how many must agree before the card changes
   const LONG_SIDE = 480; // pixels of the longest side sent while the camera runs
   const PHOTO_SIDE = 1024; // pixels of the longest side of a chosen photo
   const JPEG_QUALITY = 0.8;
@@ -31,7 +38,8 @@
   };
   // `chosen`: a card the visitor picked from the list (or a wall card opened) stays until they ask
   // to recognize again; `answers` counts answers shown, so that each one is seen to arrive.
-  const state = { misses: 0, backoff: 0, running: false, chosen: false, answers: 0, shotUrl: "", works: null };
+  const state = { misses: 0, backoff: 0, running: false, chosen: false, answers: 0, shotUrl: "", works: null,
+    device: null, recent: [], steady: undefined };
 
   // ---- showing answers -------------------------------------------------------
 
@@ -98,6 +106,10 @@
   // `live`: an answer for a camera frame; a single unknown frame does not hide the card.
   function show(answer, live) {
     const best = answer.predictions && answer.predictions[0];
+    el.card.dataset.unknown = String(Boolean(answer.unknown || !best));
+    el.card.dataset.label = best ? best.label : "";
+    el.card.dataset.similarity = String(answer.decision_score);
+    el.card.dataset.by = answer.by || "server";
     if (answer.unknown || !best) {
       state.misses += 1;
       if (!live || state.misses >= UNKNOWN_AFTER) showUnknown();
@@ -163,6 +175,65 @@
     return new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
   }
 
+  // ---- recognising on the phone ----------------------------------------------
+
+  // The recognizer, or null where the phone cannot run it (then the server answers): said
+  // nowhere on the page, the visitor sees the same cards either way.
+  const deviceReady = (async () => {
+    const Recognizer = window.MuseionRecognizer;
+    root.dataset.mode = "server"; // until the model is loaded
+    if (!Recognizer || !Recognizer.supported() || !root.dataset.recognizer) return null;
+    try {
+      const response = await fetch(root.dataset.recognizer, { credentials: "omit" });
+      if (!response.ok) return null;
+      const description = await response.json();
+      if (description.threshold === null) return null;
+      root.dataset.mode = "loading";
+      const [recognizer] = await Promise.all([
+        Recognizer.create({ runtime: root.dataset.runtime, description, model: description.model_url }),
+        loadWorks(),
+      ]);
+      state.device = recognizer;
+      root.dataset.mode = "device";
+      return recognizer;
+    } catch (e) {
+      root.dataset.mode = "server";
+      root.dataset.why = String(e && e.message);
+      return null;
+    }
+  })();
+
+  // The device's answer in the server's words, each work's card from the works list (live text).
+  async function recognizeHere(source) {
+    const found = await state.device.recognize(source);
+    const byId = new Map((state.works || []).map((w) => [w.id, w]));
+    const predictions = found.outputs.slice(0, 3).map((o) => ({
+      ...(byId.get(o.work) || {}), label: o.name, class_id: o.work, score: o.probability, similarity: o.similarity,
+    }));
+    return { unknown: found.unknown, decision_score: found.similarity, threshold: found.threshold, predictions, by: "device", ms: found.ms };
+  }
+
+  // The answer most of the last frames gave; the card changes only when it does.
+  function steady(answer) {
+    const key = answer.unknown ? "unknown" : String(answer.predictions[0].class_id);
+    state.recent.push(key);
+    if (state.recent.length > STEADY_OVER) state.recent.shift();
+    const count = state.recent.filter((k) => k === key).length;
+    if (count < STEADY_BY || key === state.steady) return;
+    state.steady = key;
+    show(answer, false);
+    tell(answer);
+  }
+
+  // For the album's statistics: fire and forget, where the server counts answers at all.
+  function tell(answer) {
+    if (!root.dataset.answers) return;
+    const body = JSON.stringify({ work: answer.unknown ? null : answer.predictions[0].class_id, ms: Math.round(answer.ms || 0) });
+    fetch(root.dataset.answers, {
+      method: "POST", body, credentials: "omit", headers: { "Content-Type": "application/json" }, keepalive: true,
+    }).catch(() => {});
+  }
+
   // ---- the camera ------------------------------------------------------------
 
   function sleep(ms) {
@@ -175,11 +246,18 @@
     while (state.running) {
       const started = performance.now();
       const video = el.video;
+      const here = state.device;
       if (!state.chosen && !document.hidden && video.readyState >= 2 && video.videoWidth) {
-        const blob = await toJpeg(video, video.videoWidth, video.videoHeight, LONG_SIDE);
-        if (blob && (await send(blob, true)) && !state.chosen) showShot(blob, "What the camera saw");
+        if (here) {
+          const answer = await recognizeHere(video).catch(() => null);
+          if (answer && !state.chosen) steady(answer);
+        } else {
+          const blob = await toJpeg(video, video.videoWidth, video.videoHeight, LONG_SIDE);
+          if (blob && (await send(blob, true)) && !state.chosen) showShot(blob, "What the camera saw");
+        }
       }
-      await sleep(Math.max(0, INTERVAL_MS - (performance.now() - started)) + state.backoff);
+      const interval = here ? DEVICE_INTERVAL_MS : INTERVAL_MS;
+      await sleep(Math.max(0, interval - (performance.now() - started)) + (here ? 0 : state.backoff));
     }
   }
 
@@ -230,6 +308,7 @@
     } catch (e) {
       // autoplay of a muted inline video is allowed; frames are read once it plays anyway
     }
+    await deviceReady; // the first frame goes where it will be answered
     loop();
   }
 
@@ -243,15 +322,25 @@
     el.photo.disabled = true;
     try {
       let blob = file;
+      let bitmap = null;
       try {
-        const bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
+        bitmap = await createImageBitmap(file, { imageOrientation: "from-image" });
         blob = (await toJpeg(bitmap, bitmap.width, bitmap.height, PHOTO_SIDE)) || file;
-        bitmap.close();
       } catch (e) {
         blob = file; // a format this browser cannot read (HEIC): the server reads it
       }
       showShot(blob, "Your photo");
-      await send(blob, false);
+      // The photo itself, full size and upright, is what the phone's recognizer reads (the
+      // server is sent the smaller JPEG).
+      const here = bitmap && (await deviceReady);
+      const answer = here ? await recognizeHere(bitmap).catch(() => null) : null;
+      if (answer) {
+        setStatus("");
+        if (!state.chosen) show(answer, false);
+      } else {
+        await send(blob, false);
+      }
+      if (bitmap) bitmap.close();
     } finally {
       el.photo.disabled = false;
     }
@@ -305,6 +394,8 @@
   function resume() {
     state.chosen = false;
     state.misses = 0;
+    state.recent = [];
+    state.steady = undefined;
     el.resumeRow.hidden = true;
   }
 
@@ -361,5 +452,9 @@
     if (e.persisted && !state.running && el.fallback.hidden) startCamera(); // back from the page cache
   });
   if (root.dataset.work) openWallCard(root.dataset.work);
+  // Kept on the phone for the next visit without a connection (secure contexts only).
+  if ("serviceWorker" in navigator && root.dataset.worker) {
+    navigator.serviceWorker.register(root.dataset.worker).catch(() => {});
+  }
   startCamera();
 })();
