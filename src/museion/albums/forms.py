@@ -69,6 +69,7 @@ class AlbumSettingsForm(forms.ModelForm):
         min_value=VISITOR_PHOTO_DAYS_MIN,
         max_value=VISITOR_PHOTO_DAYS_MAX,
         initial=VISITOR_PHOTO_DAYS_DEFAULT,
+        required=False,  # left out (an older page, a script): the album keeps its retention
     )
 
     class Meta:
@@ -81,6 +82,10 @@ class AlbumSettingsForm(forms.ModelForm):
             "auto_publish": AUTO_PUBLISH,
             "keep_visitor_photos": KEEP_PHOTOS,
         }
+
+    def clean_visitor_photo_days(self) -> int:
+        days = self.cleaned_data.get("visitor_photo_days")
+        return self.instance.visitor_photo_days if days is None else days
 
 
 class ThresholdForm(forms.Form):
