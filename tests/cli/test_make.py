@@ -18,7 +18,9 @@ def serve_argv(*variables: str) -> list[str]:
     """The serve command `make run` would run with these variables (make -n runs nothing)."""
     command = ["make", "-n", "run", *variables]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, check=True, timeout=60)
-    words = done.stdout.strip().splitlines()[-1].split()
+    # Before it, make may print the steps of what is out of date (the venv, the web runtime).
+    (line,) = [line for line in done.stdout.splitlines() if "/museion serve" in line]
+    words = line.split()
     return ["museion", *words[words.index("serve") :]]
 
 
