@@ -67,6 +67,7 @@ WHAT = {
     "browser": "Bundle.predict verify=False, model.onnx alone",
     "global": "the server's Head without keypoints",
 }
+SECOND_LOOK = True  # --no-second-look: the answers of the recognizer before it, for comparison
 TARGETS = {"top1": 0.97, "unknown_refused": 0.95, "known_refused": 0.05, "agreement": 0.99,
            "train_s": {12: 20, 40: 60}, "peak_rss_mb": 600, "predict_500_ms": 150}  # fmt: skip
 
@@ -138,12 +139,14 @@ def server_head(bundle: Path):  # a museion Head, imported late (after MUSEION_H
 def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
     """Each visitor photo through the server's path, and through the bundle with and without its
     keypoint check; the server's path timed."""
-    from museion.vision import keypoints
+    from museion.vision import keypoints, second_look
     from museion.vision.bundle import Bundle
     from museion.vision.catalog import Catalog
     from museion.vision.images import open_photo
     from museion.vision.train import photo_features
 
+    if not SECOND_LOOK:
+        second_look.CENTRES = ()  # read at each call, by the server's path and Bundle.predict alike
     manifest = json.loads((collection / "visitors" / "manifest.json").read_text())
     bundle, head = Bundle.load(bundle_path), server_head(bundle_path)
     spec = Catalog().get(bundle.metrics["backbone"])
@@ -154,12 +157,20 @@ def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
             print(f"    {collection.name}: photo {i}/{len(manifest)}", file=sys.stderr, flush=True)
         data = (collection / entry["file"]).read_bytes()
         started, cpu = time.perf_counter(), time.process_time()
-        vector, points = photo_features(data, spec)
-        _, fused = head.scores(vector[None], [points])
+        looked: list[tuple[np.ndarray, int]] = []  # each look's embedding and keypoint count
+
+        def look(picture, looked: list = looked) -> np.ndarray:  # called within this photo's turn
+            vector, points = photo_features(picture, spec)
+            looked.append((vector, len(points)))
+            return head.scores(vector[None], [points])[1][0]
+
+        # As albums.recognize: a photo refused at first sight is looked at again at its centre.
+        fused = second_look.decided(data, look, head.threshold_for(()))[None]
         best = int(np.argmax(fused[0]))
-        server_unknown = bool(fused[0, best] < head.threshold_for([points]))
+        server_unknown = bool(fused[0, best] < head.threshold_for(()))
         server_ms = (time.perf_counter() - started) * 1000
         server_cpu_ms = (time.process_time() - cpu) * 1000
+        vector, keypoint_count = looked[0]  # the first look's, as the global stage sees the photo
         _, global_score = head.scores(vector[None])
         global_best = int(np.argmax(global_score[0]))
         global_unknown = bool(global_score[0, global_best] < head.threshold_for(None))
@@ -179,7 +190,8 @@ def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
             "cli_score": float(cli_score.max()),
             "browser": browser["predictions"][0]["label"], "browser_unknown": browser["unknown"],
             "browser_score": float(s.max()),
-            "server_ms": server_ms, "server_cpu_ms": server_cpu_ms, "keypoints": len(points),
+            "server_ms": server_ms, "server_cpu_ms": server_cpu_ms, "keypoints": keypoint_count,
+            "second_look": len(looked) > 1,
         })  # fmt: skip
     return rows
 
@@ -427,7 +439,12 @@ def main() -> None:
     parser.add_argument("--merge", nargs="+", type=Path, help="print the tables of earlier --json files")
     parser.add_argument("--scale", type=int, help="also time one photo against a synthetic album of N works")
     parser.add_argument("--scale-photos", type=Path, help="set of photos for --scale (default: the first)")
+    parser.add_argument(
+        "--no-second-look", action="store_true", help="score as before the second look at a refused photo"
+    )
     args = parser.parse_args()
+    global SECOND_LOOK
+    SECOND_LOOK = not args.no_second_look
     if args.merge:
         stored = [json.loads(path.read_text()) for path in args.merge]
         results = [r for s in stored for r in (s["sets"] if isinstance(s, dict) else s)]

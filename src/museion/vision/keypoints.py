@@ -56,9 +56,10 @@ class Keypoints:
             return cls(stored["points"], stored["descriptors"])
 
 
-def decode_size(width: int, height: int) -> tuple[int, int]:
-    """The smallest decode of a photo that serves both its keypoints (SIDE) and its embedding (256 short)."""
-    scale = min(1.0, max(SIDE / max(width, height), 256 / min(width, height)))
+def decode_size(width: int, height: int, part: float = 1.0) -> tuple[int, int]:
+    """The smallest decode of a photo whose middle `part` of each side (all of it by default) serves
+    both its keypoints (SIDE) and its embedding (256 short)."""
+    scale = min(1.0, max(SIDE / (part * max(width, height)), 256 / (part * min(width, height))))
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
