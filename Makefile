@@ -8,7 +8,7 @@ export MUSEION_MODEL_MIRROR ?= $(if $(wildcard $(SHARED)/models),$(SHARED)/model
 # The tests' photos, clips and models (tests/conftest.py).
 export MUSEION_SHARED ?= $(SHARED)
 
-.PHONY: run test test-databases install dev lint format bench browser webruntime clean
+.PHONY: run test test-databases install dev lint format bench browser webruntime clean messages language
 
 # `make run PORT=8080 HOST=0.0.0.0` listens elsewhere than 127.0.0.1:8000; CERTFILE=... KEYFILE=...
 # serve HTTPS (the README's recipe for trying the camera from a phone on the LAN).
@@ -54,6 +54,26 @@ bench: $(VENV)/.installed
 
 install: $(VENV)/.installed webruntime
 dev: $(VENV)/.installed-dev webruntime
+
+
+# The interface's catalogs (src/museion/locale, committed .po and compiled .mo): `make messages`
+# gathers every string of the code (python and templates: django; the JS modules: djangojs) into
+# each shipped language's .po, keeping what is translated, then compiles them.
+LOCALES := zh_Hans fr de
+DJANGO_ADMIN = cd src/museion && $(abspath $(BIN))/django-admin
+MAKEMESSAGES = makemessages --settings=museion.web.settings --no-location --no-obsolete
+messages: $(VENV)/.installed-dev
+	$(DJANGO_ADMIN) $(MAKEMESSAGES) $(addprefix -l ,$(LOCALES)) -i 'migrations/*'
+	$(DJANGO_ADMIN) $(MAKEMESSAGES) -d djangojs $(addprefix -l ,$(LOCALES)) -i 'ort/*' -i 'templates/*'
+	$(DJANGO_ADMIN) compilemessages --settings=museion.web.settings
+
+# A new language for translators: `make language LANG=es` makes its .po files (see the README).
+language: $(VENV)/.installed-dev
+	@test "$(origin LANG)" = "command line" || { echo "name the language: make language LANG=es"; exit 2; }
+	$(DJANGO_ADMIN) $(MAKEMESSAGES) -l $(LANG) -i 'migrations/*'
+	$(DJANGO_ADMIN) $(MAKEMESSAGES) -d djangojs -l $(LANG) -i 'ort/*' -i 'templates/*'
+	@echo "now translate src/museion/locale/$(LANG)/LC_MESSAGES/*.po, add $(LANG) to LANGUAGES in"
+	@echo "src/museion/web/settings.py and to LOCALES in the Makefile, and run make messages"
 
 # onnxruntime-web for the visitors' page, from npm with package-lock.json; only its WebAssembly
 # build (ort.wasm.min.js and the wasm it loads) is served. Without npm the page asks the server.

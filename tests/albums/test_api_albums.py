@@ -101,7 +101,12 @@ def test_creating_a_class_answers_201_with_its_card(api: ApiCaller, album: Album
     }
     response = api.as_("editor").post(f"/albums/{album.pk}/classes", body)
     assert response.status_code == 201
-    assert {k: v for k, v in response.json().items() if k != "id"} == {**body, "name": "heron", "media": 0}
+    assert {k: v for k, v in response.json().items() if k != "id"} == {
+        **body,
+        "name": "heron",
+        "translations": {},
+        "media": 0,
+    }
 
 
 def test_a_duplicate_class_name_is_refused_409(api: ApiCaller, album: Album) -> None:

@@ -210,7 +210,10 @@ def test_the_bundle_holds_model_labels_preprocessing_metrics_and_readme(
 ) -> None:
     bundle = bundle_files(api, trained.album)
     assert sorted(bundle.namelist()) == sorted(
-        ["model.onnx", "labels.json", "preprocess.json", "metrics.json", "README.md", "head.npz"]
+        [
+            *("model.onnx", "labels.json", "preprocess.json", "metrics.json", "README.md", "head.npz"),
+            *("viewer/index.html", "viewer/recognizer.js"),  # the bundle's own viewer, as when trained
+        ]
     )
     labels = json.loads(bundle.read("labels.json"))
     assert [label["name"] for label in labels] == ["owl", "parrot", "sunflower"]

@@ -61,3 +61,22 @@ def test_every_member_sees_a_jobs_times_and_an_outsider_gets_404(
     assert response.status_code == status
     if status == 200:
         assert times(response.json())[0] == to_ms(job.created)
+
+
+def test_a_jobs_stage_and_error_are_said_in_the_readers_language_and_stored_in_english(
+    api: ApiCaller, album: Album
+) -> None:
+    running = Job.objects.create(album=album, kind=Job.Kind.TRAIN, stage="embedding new pictures (3/12)")
+    failed = Job.objects.create(
+        album=album, kind=Job.Kind.VIDEO, status=Job.Status.FAILED, stage="failed",
+        error="the video ends too early: the file is cut short (a copy or upload that did not finish)",
+    )  # fmt: skip
+    headers = {**api.team.headers["owner"], "Accept-Language": "fr"}
+    said = api.client.get(f"/api/v1/jobs/{running.pk}", headers=headers).json()
+    assert said["stage"] == "analyse des nouvelles images (3/12)"
+    headers["Accept-Language"] = "zh-Hans"
+    said = api.client.get(f"/api/v1/jobs/{failed.pk}", headers=headers).json()
+    assert (said["stage"], said["error"]) == ("失败", "视频提前结束：文件不完整（复制或上传未完成）")
+    assert api.get(f"/jobs/{running.pk}").json()["stage"] == "embedding new pictures (3/12)"
+    running.refresh_from_db()
+    assert running.stage == "embedding new pictures (3/12)"  # what workers and logs read

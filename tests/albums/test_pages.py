@@ -213,6 +213,14 @@ ACTIONS = {
         },
         lambda t: AlbumClass.objects.filter(pk=t["owl"].pk, title="Tawny owl").exists(),
     ),
+    "translate class": Action(
+        lambda t: reverse("class_translation", args=[t["album"].pk, t["owl"].pk]),
+        lambda t: {"lang": "ar", "title": "البومة", "description": ""},
+        lambda t: (
+            AlbumClass.objects.get(pk=t["owl"].pk).translations
+            == {"ar": {"title": "البومة", "description": ""}}
+        ),
+    ),
     "delete class": Action(
         lambda t: reverse("class_delete", args=[t["album"].pk, t["owl"].pk]),
         lambda t: {},

@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
@@ -184,6 +184,17 @@ def test_past_the_daily_bound_a_photo_is_not_kept_and_the_answer_is_the_same(
     assert second.status_code == 200
     assert second.json() == first
     assert ReviewItem.objects.filter(album=keeping).count() == 1
+
+
+def test_the_daily_bound_counts_the_days_of_the_servers_time_zone(
+    client: Client, world: World, keeping: Album, settings
+) -> None:
+    settings.TIME_ZONE = "Pacific/Auckland"  # UTC+13 in December: its day starts at 11:00 UTC
+    item = kept(client, world)[0]
+    ReviewItem.objects.filter(pk=item.pk).update(created=datetime(2026, 12, 3, 10, 50, tzinfo=UTC))
+    just_after_midnight_there = datetime(2026, 12, 3, 11, 10, tzinfo=UTC)
+    assert review.kept_today(keeping, just_after_midnight_there) == 0
+    assert review.kept_today(keeping, datetime(2026, 12, 3, 10, 55, tzinfo=UTC)) == 1
 
 
 def test_past_the_workspace_quota_a_photo_is_not_kept_and_the_answer_is_given(

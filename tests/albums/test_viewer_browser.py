@@ -28,7 +28,7 @@ from museion.accounts.models import User  # noqa: E402
 from museion.accounts.workspaces import create_workspace  # noqa: E402
 from museion.albums.models import Album  # noqa: E402
 from tests.albums.conftest import ApiCaller, celery_eager, make_team  # noqa: E402
-from tests.browser import DESKTOP, FAKE_CAMERA, PHONE, chromium, screenshot  # noqa: E402
+from tests.browser import DESKTOP, FAKE_CAMERA, PHONE, chromium, close, screenshot  # noqa: E402
 from tests.browser import open_page as shared_open_page  # noqa: E402
 from tests.conftest import IMAGES  # noqa: E402
 from tests.media import render_clip  # noqa: E402
@@ -71,8 +71,8 @@ def eager() -> Iterator[None]:
         yield
 
 
-def open_page(browser: Browser, live_server, options: dict, init_script: str = "") -> Page:
-    return shared_open_page(browser, live_server, options, init_script, permissions=["camera"])
+def open_page(browser: Browser, live_server, options: dict, init_script: str = "", **context: object) -> Page:
+    return shared_open_page(browser, live_server, options, init_script, permissions=["camera"], **context)
 
 
 @pytest.fixture
@@ -81,19 +81,21 @@ def phone(browser: Browser, live_server) -> Iterator[Callable[..., Page]]:
     opened: list[Page] = []
 
     def open_phone(init_script: str = "") -> Page:
-        opened.append(open_page(browser, live_server, PHONE, SERVER_ONLY + init_script))
+        # No service worker either: its copy of the model and runtime is test_viewer_offline's.
+        page = open_page(browser, live_server, PHONE, SERVER_ONLY + init_script, service_workers="block")
+        opened.append(page)
         return opened[-1]
 
     yield open_phone
     for page in opened:
-        page.context.close()
+        close(page)
 
 
 @pytest.fixture
 def desktop(browser: Browser, live_server) -> Iterator[Page]:
     page = open_page(browser, live_server, DESKTOP)
     yield page
-    page.context.close()
+    close(page)
 
 
 @dataclass
@@ -266,6 +268,28 @@ def add_class(page: Page, name: str) -> None:
     expect(page.locator(f".class-card[data-name={name}]")).to_be_visible()
 
 
+def test_files_chosen_before_the_album_pages_script_ran_are_uploaded(
+    desktop: Page, live_server, media: Path
+) -> None:
+    # A slow line: the album page is shown and files chosen before album.js has run.
+    owner = User.objects.create_user("curator@example.org")
+    sign_in(desktop, owner, live_server)
+    desktop.goto("/albums/")
+    desktop.fill("#album-form [name=name]", "Garden")
+    desktop.click("#album-form button[type=submit]")
+    add_class(desktop, "owl")
+    held: list = []
+    desktop.route("**/static/museion/album.js", lambda route: held.append(route))
+    desktop.reload(wait_until="commit")  # deferred scripts run before DOMContentLoaded
+    card = desktop.locator(".class-card[data-name=owl]")
+    card.locator("input[type=file]").set_input_files(str(IMAGES / "owl.jpg"))
+    while not held:
+        desktop.wait_for_timeout(50)
+    held[0].continue_()
+    row = card.locator(".upload-row", has_text="owl.jpg").locator(".file-status")
+    expect(row).to_have_text(re.compile("^Added 1 photo"), timeout=JOB_TIMEOUT_MS)
+
+
 def upload_clip(page: Page, name: str, clip: Path, *others: Path) -> None:
     card = page.locator(f".class-card[data-name={name}]")
     card.locator("input[type=file]").set_input_files([*map(str, others), str(clip)])
@@ -363,7 +387,7 @@ def test_the_class_page_uploads_turns_and_moves_pictures(
         page.click("#bulk-move")
     assert album.classes.get(name="parrot").media.count() == 2
     expect(page.locator("#media .media-grid li")).to_have_count(0)
-    page.context.close()
+    close(page)
 
 
 def test_a_wall_card_prints_on_one_a5_page_with_a_qr_code_phones_read(
@@ -384,14 +408,14 @@ def test_a_wall_card_prints_on_one_a5_page_with_a_qr_code_phones_read(
         shot = page.locator(".wall-qr").screenshot()
         decoded, _, _ = cv2.QRCodeDetector().detectAndDecode(cv2.imdecode(np.frombuffer(shot, np.uint8), 1))
         assert decoded == f"{live_server.url}/v/{album.slug}/?work={parrot.pk}"
-        page.context.close()
+        close(page)
     page = open_page(browser, live_server, DESKTOP)
     sign_in(page, editor, live_server)
     page.goto(f"/albums/{album.pk}/card/")
     pdf = page.pdf(prefer_css_page_size=True)
     assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) == 1  # one sheet
     assert re.search(rb"/MediaBox\s*\[0 0 4(19\.\d+|20) 59(4\.\d+|5)\]", pdf)  # A5: 420 x 595 points
-    page.context.close()
+    close(page)
 
 
 # ---- a curator's walk from a candidate version to a visitor's answer ------------------------

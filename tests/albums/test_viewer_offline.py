@@ -26,6 +26,7 @@ from tests.albums.test_viewer_browser import (
     send_photo,
     trained,
 )
+from tests.browser import close
 from tests.conftest import IMAGES
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
@@ -75,7 +76,7 @@ def test_after_one_visit_the_page_recognises_offline_and_sends_nothing(
         assert not [url for url in sent if "/predict" in url]
         assert failed == []  # whatever the page asked for, the phone had
     finally:
-        page.context.close()
+        close(page)
 
 
 def test_the_pages_answers_are_the_servers(browser, live_server, trained: Trained) -> None:
@@ -107,7 +108,7 @@ def test_the_pages_answers_are_the_servers(browser, live_server, trained: Traine
             else:
                 assert server["unknown"] is True
     finally:
-        page.context.close()
+        close(page)
 
 
 def test_without_webassembly_the_page_asks_the_server_and_says_nothing_alarming(
@@ -122,4 +123,4 @@ def test_without_webassembly_the_page_asks_the_server_and_says_nothing_alarming(
         expect(page.locator("#status")).to_have_text("")
         assert page.locator("#viewer").get_attribute("data-mode") != "device"
     finally:
-        page.context.close()
+        close(page)

@@ -5,6 +5,7 @@
 # ruff: noqa: F811 (the trained album's fixtures come from test_api_training)
 from __future__ import annotations
 
+import gzip
 import json
 
 import numpy as np
@@ -53,7 +54,9 @@ def test_anyone_gets_the_live_versions_recognizer_of_a_published_album(
 
 def test_nothing_of_the_curators_leaves_with_the_recognizer(api: ApiCaller, trained: Trained) -> None:
     found = api.as_("anonymous").get(f"/v/{trained.slug}/recognizer").json()
-    assert set(found) == {"version", "threshold", "preprocess", "labels", "model_url", "model_etag"}
+    assert set(found) == {
+        "version", "threshold", "preprocess", "labels", "model_url", "model_etag", "default_language"
+    }  # fmt: skip
     text = json.dumps(found)
     for private in ("metrics", "accuracy", "misclassified", "export_check", "verified", "media", "workspace"):
         assert private not in text
@@ -72,6 +75,20 @@ def test_the_model_is_the_bundles_and_gives_its_answers(api: ApiCaller, trained:
     (theirs,) = served.session.run(["similarity"], {"image": pixels})
     np.testing.assert_array_equal(mine, theirs)
     assert found["labels"][int(mine[0].argmax())]["name"] == "owl"
+
+
+def test_a_phone_that_takes_gzip_gets_the_model_gzipped(api: ApiCaller, trained: Trained) -> None:
+    path = f"/api/v1/v/{trained.slug}/model"
+    plain = api.client.get(path)
+    zipped = api.client.get(path, HTTP_ACCEPT_ENCODING="gzip, deflate")
+    assert zipped.status_code == 200
+    assert zipped["Content-Encoding"] == "gzip"
+    assert "Accept-Encoding" in zipped["Vary"]
+    assert gzip.decompress(zipped.content) == plain.content
+    assert len(zipped.content) < 0.8 * len(plain.content)
+    assert zipped["ETag"] != plain["ETag"]  # another representation
+    again = api.client.get(path, HTTP_ACCEPT_ENCODING="gzip", HTTP_IF_NONE_MATCH=zipped["ETag"])
+    assert again.status_code == 304
 
 
 @pytest.mark.parametrize("path", ["recognizer", "model"])

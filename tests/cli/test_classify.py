@@ -124,6 +124,19 @@ def test_under_a_chinese_locale_it_prints_the_chinese_label(parrot: Path) -> Non
     assert "macaw" not in result.stdout
 
 
+@pytest.mark.parametrize(
+    ("environ", "option", "name"),
+    [({"LANG": "de_DE.UTF-8"}, [], "Ara"), ({"LANG": "zh_CN.UTF-8"}, ["--lang", "fr"], "ara")],
+)
+def test_french_and_german_labels_come_from_the_locale_or_lang(
+    parrot: Path, environ: dict, option: list[str], name: str
+) -> None:
+    result = CliRunner().invoke(cli, ["classify", str(parrot), "--top", "1", "--json", *option],
+                                env={**LOCALE, **environ})  # fmt: skip
+    entry = json.loads(result.stdout)[0]
+    assert (entry["predictions"][0]["label"], entry["predictions"][0]["label_en"]) == (name, "macaw")
+
+
 def test_lc_all_wins_over_lang(parrot: Path) -> None:
     env = {**LOCALE, "LC_ALL": "en_GB.UTF-8", "LANG": "zh_CN.UTF-8"}
     result = CliRunner().invoke(cli, ["classify", str(parrot), "--top", "1"], env=env)

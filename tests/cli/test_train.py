@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import shutil
 import time
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -95,3 +96,40 @@ def test_predict_and_train_take_thin_pictures_in_moments(bundle: Path, dataset: 
     trained = CliRunner().invoke(cli, ["train", str(thin_set), "--out", str(tmp_path / "t.zip"), "--json"])
     assert trained.exit_code == 0, trained.output
     assert json.loads(trained.stdout)["export_check"]["ok"] is True
+
+
+def test_a_classs_info_json_carries_its_card_in_other_languages_into_labels_json(
+    tmp_path: Path, images: Path
+) -> None:
+    root = make_dataset(tmp_path / "ds", images, ["owl.jpg", "parrot.jpg"], 1)
+    info = {"title": "Owl", "translations": {"zh_Hans": {"title": "猫头鹰"}, "fr": {"title": "Chouette"}}}
+    (root / "owl" / "info.json").write_text(json.dumps(info), "utf-8")
+    result = CliRunner().invoke(cli, ["train", str(root), "--out", str(tmp_path / "b.zip"), "--fps", "1"])
+    assert result.exit_code == 0, result.output
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        owl = json.loads(zf.read("labels.json"))[0]
+    assert owl["translations"] == {
+        "fr": {"title": "Chouette", "description": ""},
+        "zh-hans": {"title": "猫头鹰", "description": ""},
+    }
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        ("{not json", "info.json is not JSON text"),
+        ('["Owl"]', "info.json must be an object"),
+        ('{"translations": ["fr"]}', "info.json's translations must be"),
+    ],
+)
+def test_a_broken_info_json_is_reported_and_the_class_keeps_its_folders_name(
+    tmp_path: Path, images: Path, text: str, said: str
+) -> None:
+    root = make_dataset(tmp_path / "ds", images, ["owl.jpg", "parrot.jpg"], 1)
+    (root / "owl" / "info.json").write_text(text, "utf-8")
+    result = CliRunner().invoke(cli, ["train", str(root), "--out", str(tmp_path / "b.zip"), "--fps", "1"])
+    assert result.exit_code == 3, result.output  # bad input, and the bundle made from the rest
+    assert f"{root / 'owl' / 'info.json'}: {said}" in result.stderr
+    assert "Traceback" not in result.output
+    with zipfile.ZipFile(tmp_path / "b.zip") as zf:
+        assert json.loads(zf.read("labels.json"))[0]["title"] == ""

@@ -57,6 +57,19 @@ def test_a_heat_map_can_follow_another_label(client: Client, parrot: bytes, db) 
     assert body["score"] < 0.01
 
 
+def test_a_heat_maps_label_is_in_the_language_asked(client: Client, parrot: bytes, db) -> None:
+    response = client.post(
+        "/api/v1/predict/heatmap?lang=de",
+        {"image": SimpleUploadedFile("parrot.jpg", parrot), "grid": 2},
+        headers={"Accept-Language": "fr"},
+    )
+    body = response.json()
+    assert (body["lang"], body["label"], body["label_en"]) == ("de", "Ara", "macaw")
+    assert response["Content-Language"] == "de"
+    french = heat_map(client, parrot, {"Accept-Language": "fr-FR"}, grid=2).json()
+    assert (french["lang"], french["label"]) == ("fr", "ara")
+
+
 def test_a_heat_map_is_never_stored(client: Client, owner: User, parrot: bytes) -> None:
     assert heat_map(client, parrot, bearer(owner), grid=2).status_code == 200
     assert not Prediction.objects.filter(user=owner).exists()

@@ -65,7 +65,7 @@ def test_lang_wins_over_accept_language(client: Client, parrot: bytes, db) -> No
     assert (body["lang"], body["predictions"][0]["label"]) == ("en", "macaw")
 
 
-@pytest.mark.parametrize("lang", ["ja", "pt-BR", "zh-Hant-TW"])
+@pytest.mark.parametrize("lang", ["ja", "pt-BR", "zh-Hant-TW", "es"])
 def test_a_language_without_labels_falls_back_to_english(
     client: Client, parrot: bytes, db, lang: str
 ) -> None:
@@ -99,6 +99,24 @@ def test_detections_come_in_the_language_asked(client: Client, pets: bytes, db) 
     labels = {(d["label"], d["label_en"]) for d in body["detections"]}
     assert ("狗", "dog") in labels
     assert body["image"].startswith("data:image/jpeg;base64,")
+
+
+@pytest.mark.parametrize(
+    ("query", "header", "lang", "macaw", "dog"),
+    [("?lang=fr-CA", "", "fr", "ara", "chien"), ("", "de-AT,de;q=0.9", "de", "Ara", "Hund")],
+)
+def test_french_and_german_callers_get_their_labels(
+    client: Client, parrot: bytes, pets: bytes, db, query: str, header: str, lang: str, macaw: str, dog: str
+) -> None:
+    headers = {"Accept-Language": header} if header else {}
+    body = predict(client, parrot, query, headers=headers).json()
+    assert (body["lang"], body["predictions"][0]["label"], body["predictions"][0]["label_en"]) == (
+        lang,
+        macaw,
+        "macaw",
+    )
+    found = predict(client, pets, query, headers=headers, model=DEFAULT_DETECTOR).json()
+    assert (dog, "dog") in {(d["label"], d["label_en"]) for d in found["detections"]}
 
 
 def test_the_history_keeps_english_whatever_the_language(

@@ -396,7 +396,7 @@ def test_the_predict_page_has_a_photo_input_a_camera_input_and_a_drop_zone():
     assert any('name="image"' in tag for tag in inputs)
     assert 'id="dropzone"' in html
     assert "Drop a photo here" in html
-    assert 'data-api="/api/v1/predict"' in html
+    assert 'data-api="/api/v1/predict?lang=en"' in html
     assert 'src="/static/museion/predict.js"' in html
 
 

@@ -96,3 +96,29 @@ def test_the_model_filter_lists_titles(owner_client: Client) -> None:
     html = owner_client.get(reverse("history")).content.decode()
     title = services.servable_model(DEFAULT_DETECTOR).title
     assert f'<option value="{DEFAULT_DETECTOR}">{title}</option>' in html
+
+
+def test_in_german_the_page_and_the_history_name_the_labels_in_german(
+    owner: User, owner_client: Client
+) -> None:
+    parrot, pets = stored(owner, DEFAULT_CLASSIFIER, "parrot.jpg"), stored(owner, DEFAULT_DETECTOR)
+    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    html = owner_client.get(reverse("prediction", args=[parrot.pk]), **german).content.decode()
+    assert '<h1 class="result-title">Ara</h1>' in html
+    assert re.findall(r'<span class="label" title="([^"]*)">([^<]*)</span>', html)[0] == ("macaw", "Ara")
+    boxes = owner_client.get(reverse("prediction", args=[pets.pk]), **german).content.decode()
+    assert '<span class="label">Hund</span>' in boxes
+    history = owner_client.get(reverse("history"), **german).content.decode()
+    assert ">Ara</a>" in history
+    assert Prediction.objects.get(pk=parrot.pk).label == "macaw"  # kept in English
+
+
+def test_a_label_the_model_no_longer_has_at_its_index_stays_as_stored(
+    owner: User, owner_client: Client
+) -> None:
+    # A model imported again under the same name with other labels: the stored name is the truth.
+    prediction = stored(owner, DEFAULT_CLASSIFIER, "parrot.jpg")
+    moved = [{**item, "label": "painted bird"} for item in prediction.result]
+    Prediction.objects.filter(pk=prediction.pk).update(label="painted bird", result=moved)
+    html = owner_client.get(reverse("prediction", args=[prediction.pk]), HTTP_ACCEPT_LANGUAGE="fr")
+    assert '<h1 class="result-title">painted bird</h1>' in html.content.decode()

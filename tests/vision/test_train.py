@@ -78,6 +78,8 @@ def test_the_bundle_holds_model_labels_preprocessing_metrics_and_a_readme(
             "metrics.json",
             "README.md",
             "head.npz",
+            "viewer/index.html",
+            "viewer/recognizer.js",
         }
         labels = json.loads(zf.read("labels.json"))
         metrics = json.loads(zf.read("metrics.json"))

@@ -22,10 +22,13 @@ skip_without_chromium()
 
 from playwright.sync_api import Browser, Page, expect  # noqa: E402
 
-from tests.browser import DESKTOP, PHONE, chromium, open_page, screenshot  # noqa: E402
+from tests.browser import DESKTOP, PHONE, chromium, close, open_page, screenshot  # noqa: E402
 from tests.web.conftest import PASSWORD  # noqa: E402
 
 PREDICT_TIMEOUT_MS = 60_000
+# The page asks with ?lang= (the labels in its language): a query string may follow.
+PREDICT_API = re.compile(r"/api/v1/predict(\?|$)")
+HEAT_MAP_API = re.compile(r"/api/v1/predict/heatmap(\?|$)")
 
 pytestmark = pytest.mark.usefixtures("transactional_db")
 
@@ -40,14 +43,14 @@ def browser() -> Iterator[Browser]:
 def page(browser: Browser, live_server) -> Iterator[Page]:
     page = open_page(browser, live_server, DESKTOP)
     yield page
-    page.context.close()
+    close(page)
 
 
 @pytest.fixture
 def phone(browser: Browser, live_server) -> Iterator[Page]:
     page = open_page(browser, live_server, PHONE)
     yield page
-    page.context.close()
+    close(page)
 
 
 def sign_up(page: Page) -> str:
@@ -62,9 +65,24 @@ def sign_up(page: Page) -> str:
 
 def upload(page: Page, path: Path | str) -> dict:
     """Choose `path` in the file input; the API's answer."""
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as answer:
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as answer:
         page.set_input_files("#file", str(path))
     return answer.value.json()
+
+
+def test_a_photo_chosen_before_the_scripts_ran_is_still_sent(page: Page, images: Path) -> None:
+    # A slow phone line: the page is shown and a photo chosen before predict.js has run.
+    held: list = []
+    page.route("**/static/museion/predict.js", lambda route: held.append(route))
+    page.goto("/predict/", wait_until="commit")  # deferred scripts run before DOMContentLoaded
+    page.wait_for_selector("#file", state="attached")
+    page.set_input_files("#file", str(images / "parrot.jpg"))
+    page.wait_for_function("() => document.querySelector('#file').files.length === 1")
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as answer:
+        while not held:
+            page.wait_for_timeout(50)
+        held[0].continue_()
+    assert answer.value.json()["predictions"][0]["label"] == "macaw"
 
 
 def test_predict_stores_history(page: Page, images: Path) -> None:
@@ -81,6 +99,17 @@ def test_predict_stores_history(page: Page, images: Path) -> None:
 
     page.goto("/history/")
     expect(page.locator("tbody tr", has_text="macaw")).to_have_count(1)
+
+
+def test_the_labels_are_in_the_language_the_interface_was_switched_to(page: Page, images: Path) -> None:
+    page.goto("/predict/")  # the browser asks for English
+    page.select_option("#language-choice", "de")
+    page.click("#language-switch button")
+    expect(page.locator("html")).to_have_attribute("lang", "de")
+    answer = upload(page, images / "parrot.jpg")
+    assert (answer["lang"], answer["predictions"][0]["label"]) == ("de", "Ara")
+    expect(page.locator("#answer .bars li").first).to_contain_text("Ara")
+    screenshot(page, "predict-de.png")
 
 
 def test_footer_says_online(page: Page) -> None:
@@ -116,7 +145,7 @@ def test_detector_draws_labelled_boxes(page: Page, images: Path) -> None:
     upload(page, images / "kite_and_cold.jpg")
     expect(page.locator("#answer .bars li")).to_have_count(5)
     # Another model predicts again on the same photo.
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as info:
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as info:
         page.select_option("#model", "coco-yolox-nano")
     answer = info.value.json()
     assert answer["task"] == "detect"
@@ -139,7 +168,7 @@ def test_drop_a_photo_on_the_dropzone(page: Page, images: Path) -> None:
              return t; }""",
         data,
     )
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS):
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS):
         page.dispatch_event("#dropzone", "drop", {"dataTransfer": transfer})
     expect(page.locator("#answer")).to_contain_text("macaw")
 
@@ -152,7 +181,7 @@ def test_occlude_and_predict_again_on_a_phone(phone: Page, images: Path) -> None
     paint = phone.locator("#paint")
     expect(paint).to_be_visible()
     scribble(phone, settled_box(phone, "#paint"))
-    with phone.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as again:
+    with phone.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as again:
         phone.click("#again")
     second = again.value.json()
     expect(phone.locator("#occluded-answer .bars li")).to_have_count(5)
@@ -216,13 +245,13 @@ def test_another_model_on_the_same_photo_is_a_preview_until_saved(page: Page, im
     first = upload(page, images / "pets.jpg")
     assert first["id"] is not None
     expect(page.locator("#save-row")).to_be_hidden()
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as preview:
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as preview:
         page.select_option("#model", "coco-yolox-nano")
     assert preview.value.json()["id"] is None  # store=false
     expect(page.locator("#answer .found li").first).to_be_visible()
     expect(page.locator("#save-row")).to_be_visible()
     assert history_count(page) == 1
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as saved:
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as saved:
         page.click("#save")
     assert saved.value.json()["id"] is not None
     expect(page.locator("#save")).to_have_text("Saved")
@@ -291,7 +320,7 @@ def test_occlusion_shows_the_change_in_confidence_and_a_heat_map(phone: Page, im
     upload(phone, images / "parrot.jpg")
     phone.click("#occlude")
     scribble(phone, settled_box(phone, "#paint"))
-    with phone.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS) as again:
+    with phone.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS) as again:
         phone.click("#again")
     assert again.value.json()["id"] is None  # a painted copy is never kept
     change = phone.locator("#occluded-answer .change")
@@ -300,7 +329,7 @@ def test_occlusion_shows_the_change_in_confidence_and_a_heat_map(phone: Page, im
 
     phone.check("#heat-mode")
     expect(phone.locator("#paint")).to_be_hidden()
-    with phone.expect_response("**/api/v1/predict/heatmap", timeout=PREDICT_TIMEOUT_MS) as made:
+    with phone.expect_response(HEAT_MAP_API, timeout=PREDICT_TIMEOUT_MS) as made:
         phone.click("#heat-run")
     heat = made.value.json()
     assert (heat["label"], heat["grid"]) == ("macaw", 7)
@@ -316,7 +345,7 @@ def test_a_heat_map_needs_a_classifier(page: Page, images: Path) -> None:
     page.goto("/predict/")
     upload(page, images / "parrot.jpg")
     page.click("#occlude")
-    with page.expect_response("**/api/v1/predict", timeout=PREDICT_TIMEOUT_MS):
+    with page.expect_response(PREDICT_API, timeout=PREDICT_TIMEOUT_MS):
         page.select_option("#model", "coco-yolox-nano")
     page.check("#heat-mode")
     expect(page.locator("#heat-run")).to_be_disabled()

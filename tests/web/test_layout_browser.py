@@ -29,7 +29,7 @@ from museion.albums.models import Album, ModelVersion  # noqa: E402
 from museion.recognition import services  # noqa: E402
 from museion.vision.catalog import DEFAULT_CLASSIFIER, DEFAULT_DETECTOR  # noqa: E402
 from tests.albums.conftest import jpeg, make_album, make_team  # noqa: E402
-from tests.browser import chromium  # noqa: E402
+from tests.browser import chromium, close  # noqa: E402
 from tests.conftest import IMAGES  # noqa: E402
 
 SIZES = {
@@ -116,7 +116,7 @@ def test_no_main_page_is_wider_than_the_screen(
         page.screenshot(path=str(folder / f"{name}-{size}.png"), full_page=True)
         if (extra := page.evaluate(OVERFLOW)) > 0:
             too_wide[name] = extra
-    page.context.close()
+    close(page)
     assert too_wide == {}
 
 
@@ -131,7 +131,7 @@ def test_on_a_phone_the_nav_opens_from_its_menu_button(
     expect(page.locator("#menu-button")).to_have_attribute("aria-expanded", "true")
     history.click()
     expect(page).to_have_url(f"{live_server.url}/history/")
-    page.context.close()
+    close(page)
 
 
 def test_on_a_desktop_the_nav_shows_without_a_menu_button(
@@ -141,7 +141,7 @@ def test_on_a_desktop_the_nav_shows_without_a_menu_button(
     page.goto("/albums/")
     expect(page.locator("#menu-button")).to_be_hidden()
     expect(page.locator("#site-nav a", has_text="History")).to_be_visible()
-    page.context.close()
+    close(page)
 
 
 def test_a_phones_table_shows_each_row_as_a_card_labelled_by_its_columns(
@@ -152,4 +152,25 @@ def test_a_phones_table_shows_each_row_as_a_card_labelled_by_its_columns(
     cell = page.locator("#albums tbody td").first
     expect(cell).to_have_attribute("data-label", "Album")
     assert page.evaluate("getComputedStyle(document.querySelector('#albums tbody tr')).display") == "block"
-    page.context.close()
+    close(page)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "fr", "de"])
+def test_no_page_is_wider_than_a_phone_in_any_shipped_language(
+    browser: Browser, live_server, curator: Curator, language: str, tmp_path: Path
+) -> None:
+    """German's long words and Chinese's unbroken lines on a 390 px screen, the visitors' page too."""
+    page = signed_in(browser, live_server, curator.user, "phone")
+    page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    album = Album.objects.get(name__startswith="The collection")
+    urls = {**curator.urls, "viewer": f"/v/{album.slug}/", "wall-card": f"/albums/{album.pk}/card/"}
+    folder = shots_folder(tmp_path)
+    too_wide, langs = {}, set()
+    for name, url in urls.items():
+        assert page.goto(url).status == 200, url
+        langs.add(page.evaluate("document.documentElement.lang"))
+        page.screenshot(path=str(folder / f"{name}-phone-{language}.png"), full_page=True)
+        if (extra := page.evaluate(OVERFLOW)) > 0:
+            too_wide[name] = extra
+    close(page)
+    assert (too_wide, langs) == ({}, {language})

@@ -76,10 +76,17 @@ def baselines(team: Team, album: Album, owl: AlbumClass) -> dict[tuple[str, str]
         ("POST", "/api/v1/predict/heatmap"): {"form": {"model": "imagenet-mobilenetv2"}, "file": "image"},
         ("GET", "/api/v1/predictions"): {"query": {"model": "imagenet-mobilenetv2", "start": "2026-01-01"}},
         ("POST", "/api/v1/albums"): {"json": {"name": "Birds", "description": "Of the coast."}},
-        ("PATCH", "/api/v1/albums/{album_id}"): {"json": {"name": "Birds", "description": "Of the coast."}},
+        ("PATCH", "/api/v1/albums/{album_id}"): {
+            "json": {"name": "Birds", "description": "Of the coast.", "default_language": "fr"}
+        },
         ("POST", "/api/v1/albums/{album_id}/classes"): {"json": item},
         ("PATCH", "/api/v1/albums/{album_id}/classes/{class_id}"): {"json": {**item, "name": "Tawny owl"}},
-        ("POST", "/api/v1/v/{slug}/predict"): {"path": {"slug": album.slug}, "file": "image"},
+        ("POST", "/api/v1/v/{slug}/predict"): {
+            "path": {"slug": album.slug},
+            "query": {"lang": "ar"},
+            "file": "image",
+        },
+        ("POST", "/api/v1/albums/{album_id}/predict"): {"query": {"lang": "ar"}, "file": "image"},
         ("GET", "/api/v1/v/{slug}/works"): {"path": {"slug": album.slug}},
         ("GET", "/api/v1/v/{slug}/recognizer"): {"path": {"slug": album.slug}},
         ("GET", "/api/v1/v/{slug}/model"): {"path": {"slug": album.slug}},

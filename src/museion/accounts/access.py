@@ -7,6 +7,8 @@ that nobody learns what exists; a member below the role an action needs gets
 
 from __future__ import annotations
 
+from django.utils.translation import gettext as _
+
 from museion.accounts.models import ROLE_RANK, Role, User, Workspace
 from museion.errors import Forbidden, NotFound
 
@@ -15,15 +17,18 @@ def require(workspace: Workspace, user: User, needed: Role = Role.VIEWER, what: 
     """The user's role in the workspace, if it is at least `needed`; `what` names the action refused."""
     role = workspace.role_of(user)
     if role is None:
-        raise NotFound("no such workspace")
+        raise NotFound(_("no such workspace"))
     if ROLE_RANK[role] < ROLE_RANK[needed]:
-        raise Forbidden(f"{what} needs the {needed.value} role in the workspace")
+        raise Forbidden(
+            _("%(what)s needs the %(role)s role in the workspace")
+            % {"what": _("this") if what == "this" else what, "role": needed.label.lower()}
+        )
     return role
 
 
 def workspace_for(user: User, workspace_id: int, needed: Role = Role.VIEWER, what: str = "this") -> Workspace:
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
-        raise NotFound("no such workspace")
+        raise NotFound(_("no such workspace"))
     require(workspace, user, needed, what)
     return workspace

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import authenticate, update_session_auth_hash
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from museion.accounts.auth import TokenOrSession, calling_token
@@ -45,8 +46,8 @@ def token(request: HttpRequest, body: TokenIn) -> Status:
     hit("signin", client_ip(request), settings.RATE_LIMIT_SIGNIN)
     user = authenticate(request, email=body.email.strip().lower(), password=body.password)
     if user is None:
-        raise ApiError(401, "bad_credentials", "wrong email or password")
-    _, secret = ApiToken.issue(user, body.name or "API")
+        raise ApiError(401, "bad_credentials", _("wrong email or password"))
+    _token, secret = ApiToken.issue(user, body.name or "API")
     return Status(201, TokenOut(token=secret))
 
 

@@ -7,18 +7,21 @@ from django.contrib.auth.forms import (
     PasswordResetForm,
     SetPasswordForm,
 )
+from django.utils.translation import gettext_lazy as _
 
 from museion.accounts.models import User
 from museion.accounts.services import reset_password
 
 
 class SignupForm(forms.Form):
-    email = forms.EmailField()
-    password = forms.CharField(widget=forms.PasswordInput, help_text="At least 8 characters, not too common.")
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, help_text=_("At least 8 characters, not too common.")
+    )
 
 
 class SigninForm(AuthenticationForm):
-    username = forms.EmailField(label="Email", widget=forms.EmailInput(attrs={"autofocus": True}))
+    username = forms.EmailField(label=_("Email"), widget=forms.EmailInput(attrs={"autofocus": True}))
 
     def clean_username(self) -> str:
         # Accounts are stored with a lower-case email (as sign-up and the API token endpoint do).
@@ -27,7 +30,10 @@ class SigninForm(AuthenticationForm):
 
 class TokenForm(forms.Form):
     name = forms.CharField(
-        max_length=100, required=False, help_text="What the token is for, to tell it apart."
+        label=_("Name"),
+        max_length=100,
+        required=False,
+        help_text=_("What the token is for, to tell it apart."),
     )
 
 
@@ -36,14 +42,14 @@ class PasswordForm(PasswordChangeForm):
     revoke_tokens = forms.BooleanField(
         required=False,
         initial=True,
-        label="Also revoke my API tokens",
-        help_text="Scripts and apps using them stop working until they get a new token.",
+        label=_("Also revoke my API tokens"),
+        help_text=_("Scripts and apps using them stop working until they get a new token."),
     )
 
 
 class ResetRequestForm(PasswordResetForm):
     email = forms.EmailField(
-        label="Email", max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
+        label=_("Email"), max_length=254, widget=forms.EmailInput(attrs={"autofocus": True})
     )
 
 

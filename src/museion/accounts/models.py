@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 TOKEN_PREFIX = "msn_"
 
@@ -75,9 +76,9 @@ class ApiToken(models.Model):
 
 
 class Role(models.TextChoices):
-    OWNER = "owner", "Owner"  # everything, members included
-    EDITOR = "editor", "Editor"  # albums, media, training
-    VIEWER = "viewer", "Viewer"  # read and predict
+    OWNER = "owner", _("Owner")  # everything, members included
+    EDITOR = "editor", _("Editor")  # albums, media, training
+    VIEWER = "viewer", _("Viewer")  # read and predict
 
 
 # What each role may do; a role includes everything of the roles below it.

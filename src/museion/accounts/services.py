@@ -7,6 +7,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from museion.accounts.models import ApiToken, User
 from museion.accounts.workspaces import accept_invitation, find_invitation, personal_workspace
@@ -61,7 +62,7 @@ def create_account(email: str, password: str, *, staff: bool = False) -> User:
     try:
         validate_email(email)
     except ValidationError:
-        raise SignupError("email", "enter a valid email address") from None
+        raise SignupError("email", _("enter a valid email address")) from None
     try:
         password_validation.validate_password(password, User(email=email))
     except ValidationError as exc:
@@ -69,13 +70,13 @@ def create_account(email: str, password: str, *, staff: bool = False) -> User:
     try:
         with transaction.atomic():
             if User.objects.filter(email__iexact=email).exists():
-                raise SignupError("email", "an account with this email already exists")
+                raise SignupError("email", _("an account with this email already exists"))
             user = User.objects.create_user(email=email, password=password, is_staff=staff)
             # No invitation is accepted for the email: it is not verified, so having it proves nothing.
             personal_workspace(user)
             return user
     except IntegrityError:
-        raise SignupError("email", "an account with this email already exists") from None
+        raise SignupError("email", _("an account with this email already exists")) from None
 
 
 def set_active(user: User, active: bool) -> int:
@@ -105,7 +106,7 @@ def change_password(
     because it leaked.
     """
     if not user.check_password(old):
-        raise PasswordError("old_password", "the old password is not right")
+        raise PasswordError("old_password", _("the old password is not right"))
     _check_rules(user, new)
     with transaction.atomic():
         user.set_password(new)

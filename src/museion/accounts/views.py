@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from museion.accounts.forms import (
@@ -48,7 +50,7 @@ def signup(request: HttpRequest) -> HttpResponse:
         except (SignupClosed, InvitationError) as exc:  # the link was used meanwhile
             form.add_error(None, exc.message)
         except ApiError as exc:
-            form.add_error(None, f"Too many attempts: {exc.message}.")
+            form.add_error(None, _("Too many attempts: %(reason)s.") % {"reason": exc.message})
             status = exc.status
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
@@ -63,7 +65,9 @@ def _joined(request: HttpRequest, user: User) -> str:
     if membership is None:
         return reverse("predict")
     messages.success(
-        request, f"You joined “{membership.workspace.name}” as {membership.get_role_display().lower()}."
+        request,
+        _("You joined “%(workspace)s” as %(role)s.")
+        % {"workspace": membership.workspace.name, "role": membership.get_role_display().lower()},
     )
     return reverse("workspace", args=[membership.workspace_id])
 
@@ -86,7 +90,7 @@ class SigninView(auth_views.LoginView):
         except ApiError as exc:
             # An unbound form: validating the posted one would check the password, and its errors tell.
             form = self.get_form_class()(request, initial={"username": request.POST.get("username", "")})
-            throttled = "Too many sign-in attempts. " + exc.message.capitalize() + "."
+            throttled = _("Too many sign-in attempts. %(reason)s.") % {"reason": exc.message.capitalize()}
             return self.render_to_response(self.get_context_data(form=form, throttled=throttled), status=429)
         return super().post(request, *args, **kwargs)
 
@@ -98,10 +102,13 @@ class PasswordChangeView(auth_views.PasswordChangeView):
 
     def form_valid(self, form: PasswordForm) -> HttpResponse:  # type: ignore[override]
         response = super().form_valid(form)  # saved; this session stays signed in, the others end
-        done = "Your password was changed."
+        done = _("Your password was changed.")
         if form.cleaned_data["revoke_tokens"]:
             revoked = revoke_api_tokens(form.user)
-            done += f" {revoked} API token{'s were' if revoked != 1 else ' was'} revoked." if revoked else ""
+            if revoked:
+                done += " " + ngettext(
+                    "%(count)d API token was revoked.", "%(count)d API tokens were revoked.", revoked
+                ) % {"count": revoked}
         messages.success(self.request, done)
         return response
 
@@ -120,7 +127,7 @@ class PasswordResetView(auth_views.PasswordResetView):
             # Each request may send a mail: limited as sign-in is, so nobody floods an inbox.
             hit("password_reset", client_ip(request), settings.RATE_LIMIT_SIGNIN)
         except ApiError as exc:
-            throttled = "Too many reset requests. " + exc.message.capitalize() + "."
+            throttled = _("Too many reset requests. %(reason)s.") % {"reason": exc.message.capitalize()}
             return self.render_to_response(self.get_context_data(throttled=throttled), status=429)
         return super().post(request, *args, **kwargs)
 
@@ -135,7 +142,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 def tokens(request: HttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        _, secret = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
+        _token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
         # Shown once, after a redirect, so reloading the page does not make another token.
         request.session["new_token"] = secret
         return redirect("tokens")
@@ -149,5 +156,5 @@ def tokens(request: HttpRequest) -> HttpResponse:
 def revoke_token(request: HttpRequest, token_id: int) -> HttpResponse:
     token = get_object_or_404(ApiToken, pk=token_id, user=request.user)
     token.delete()
-    messages.success(request, f"Token {token.prefix}… was revoked.")
+    messages.success(request, _("Token %(prefix)s… was revoked.") % {"prefix": token.prefix})
     return redirect("tokens")

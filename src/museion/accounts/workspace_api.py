@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from museion.accounts.access import workspace_for
@@ -65,7 +66,7 @@ def list_members(request: HttpRequest, workspace_id: int) -> list[dict]:
 def invite_member(request: HttpRequest, workspace_id: int, body: InviteIn) -> Status:
     """Invite an address with a one-time link, mailed and answered once (201); for someone who is a
     member already, change their role instead (200). Owners only."""
-    workspace = workspace_for(request.auth, workspace_id, Role.OWNER, "inviting")
+    workspace = workspace_for(request.auth, workspace_id, Role.OWNER, _("inviting"))
     added = invite(workspace, body.email, body.role, request.auth)
     if isinstance(added, Membership):
         return Status(200, member_dict(added))
@@ -87,7 +88,7 @@ def invitation_dict(invitation: Invitation) -> dict:
 def change_role(request: HttpRequest, workspace_id: int, membership_id: int, body: RoleIn) -> dict:
     """Give a member another role (owners only); refused (400 `workspace_rule`) when it would leave
     the workspace without an owner, or give a personal workspace a second one."""
-    workspace = workspace_for(request.auth, workspace_id, Role.OWNER, "changing roles")
+    workspace = workspace_for(request.auth, workspace_id, Role.OWNER, _("changing roles"))
     member = get_object_or_404(workspace.memberships.select_related("user"), pk=membership_id)
     set_role(member, body.role)
     return member_dict(member)

@@ -13,6 +13,7 @@ from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from museion.accounts.access import workspace_for
 from museion.accounts.models import Invitation, Membership, Role, Workspace
@@ -50,7 +51,7 @@ def workspace_list(request: HttpRequest) -> HttpResponse:
     form = WorkspaceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         workspace = create_workspace(request.user, form.cleaned_data["name"])  # type: ignore[arg-type]
-        messages.success(request, f"The workspace “{workspace.name}” was created.")
+        messages.success(request, _("The workspace “%(name)s” was created.") % {"name": workspace.name})
         return redirect("workspace", workspace_id=workspace.pk)
     personal_workspace(request.user)  # type: ignore[arg-type]
     memberships = (
@@ -90,7 +91,11 @@ def _invite(request: HttpRequest, workspace: Workspace, email: str, role: str) -
     with refusals(request):
         added = invite(workspace, email, Role(role), request.user)  # type: ignore[arg-type]
         if isinstance(added, Membership):
-            messages.success(request, f"{email} is now {Role(role).label.lower()} of this workspace.")
+            messages.success(
+                request,
+                _("%(email)s is now %(role)s of this workspace.")
+                % {"email": email, "role": Role(role).label.lower()},
+            )
         else:
             _send(request, added)
     return redirect("workspace", workspace_id=workspace.pk)
@@ -103,10 +108,14 @@ def _send(request: HttpRequest, invitation: Invitation) -> None:
     failed = send_invitation(invitation, link)
     if failed:
         messages.error(
-            request, f"The invitation could not be mailed ({failed}): send {invitation.email} the link below."
+            request,
+            _("The invitation could not be mailed (%(reason)s): send %(email)s the link below.")
+            % {"reason": failed, "email": invitation.email},
         )
     else:
-        messages.success(request, f"An invitation link was mailed to {invitation.email}.")
+        messages.success(
+            request, _("An invitation link was mailed to %(email)s.") % {"email": invitation.email}
+        )
 
 
 def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
@@ -121,7 +130,10 @@ def invitation_page(request: HttpRequest, secret: str) -> HttpResponse:
         status = 410 if exc.code == "invitation_expired" else 404
         return render(request, "accounts/invitation.html", {"refused": exc.message}, status=status)
     role = Role(membership.role).label.lower()
-    messages.success(request, f"You joined “{membership.workspace.name}” as {role}.")
+    messages.success(
+        request,
+        _("You joined “%(workspace)s” as %(role)s.") % {"workspace": membership.workspace.name, "role": role},
+    )
     return redirect("workspace", workspace_id=membership.workspace_id)
 
 
@@ -132,9 +144,13 @@ def member_role(request: HttpRequest, workspace_id: int, membership_id: int) -> 
     form = RoleForm(request.POST)
     with refusals(request):
         if not form.is_valid():
-            raise WorkspaceError("choose a role")
+            raise WorkspaceError(_("choose a role"))
         set_role(member, Role(form.cleaned_data["role"]))
-        messages.success(request, f"{member.user.email} is now {member.get_role_display().lower()}.")
+        messages.success(
+            request,
+            _("%(email)s is now %(role)s.")
+            % {"email": member.user.email, "role": member.get_role_display().lower()},
+        )
     return redirect("workspace", workspace_id=workspace.pk)
 
 
@@ -146,7 +162,11 @@ def member_remove(request: HttpRequest, workspace_id: int, membership_id: int) -
         remove_member(member)
     if member.pk is not None:  # refused: still a member
         return redirect("workspace", workspace_id=workspace.pk)
-    messages.success(request, f"{member.user.email} was removed from “{workspace.name}”.")
+    messages.success(
+        request,
+        _("%(email)s was removed from “%(workspace)s”.")
+        % {"email": member.user.email, "workspace": workspace.name},
+    )
     if member.user_id == request.user.pk:
         return redirect("workspaces")
     return redirect("workspace", workspace_id=workspace.pk)
@@ -157,5 +177,5 @@ def invitation_cancel(request: HttpRequest, workspace_id: int, invitation_id: in
     workspace = workspace_for(request.user, workspace_id, Role.OWNER)  # type: ignore[arg-type]
     invitation: Invitation = get_object_or_404(workspace.invitations, pk=invitation_id)
     invitation.delete()
-    messages.success(request, f"The invitation for {invitation.email} was withdrawn.")
+    messages.success(request, _("The invitation for %(email)s was withdrawn.") % {"email": invitation.email})
     return redirect("workspace", workspace_id=workspace.pk)

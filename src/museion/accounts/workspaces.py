@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from museion.accounts.models import ROLE_RANK, Invitation, Membership, Role, User, Workspace, digest
 from museion.errors import DomainError
@@ -47,11 +48,11 @@ def check_role(workspace: Workspace, membership: Membership | None, role: str | 
     """Refuse `role` for `membership` (None: leaving the workspace) when it breaks a rule."""
     if role == Role.OWNER and workspace.personal:
         raise WorkspaceError(
-            "a personal workspace has one owner; invite as editor or viewer, or make a shared workspace"
+            _("a personal workspace has one owner; invite as editor or viewer, or make a shared workspace")
         )
     losing_owner = membership is not None and membership.role == Role.OWNER and role != Role.OWNER
     if losing_owner and not workspace.memberships.filter(role=Role.OWNER).exclude(pk=membership.pk).exists():
-        raise WorkspaceError("a workspace needs an owner: make someone else owner first")
+        raise WorkspaceError(_("a workspace needs an owner: make someone else owner first"))
 
 
 def set_role(membership: Membership, role: Role) -> None:
@@ -75,7 +76,7 @@ def invite(workspace: Workspace, email: str, role: Role, invited_by: User) -> Me
     try:
         validate_email(email)
     except ValidationError:
-        raise DomainError("invalid_email", "enter a valid email address") from None
+        raise DomainError("invalid_email", _("enter a valid email address")) from None
     existing = workspace.memberships.filter(user__email__iexact=email).first()
     check_role(workspace, existing, role)
     if existing is not None:
@@ -92,15 +93,21 @@ def invite(workspace: Workspace, email: str, role: Role, invited_by: User) -> Me
 
 def mail_invitation(invitation: Invitation, link: str) -> None:
     """Send the one-time link to the invited address (raises OSError or SMTPException when it cannot)."""
-    by = invitation.invited_by.email if invitation.invited_by else "An owner"
-    body = (
-        f'{by} invites you to the workspace "{invitation.workspace.name}" on Museion, '
-        f"as {Role(invitation.role).label.lower()}.\n\n"
-        f"To accept, open this link and sign in (or create an account):\n{link}\n\n"
-        f"The link works once, until {invitation.expires:%Y-%m-%d %H:%M} UTC. "
-        "If you did not expect it, ignore this message.\n"
+    # In the inviting owner's language: the page they invited from was in it.
+    facts = {
+        "by": invitation.invited_by.email if invitation.invited_by else _("An owner"),
+        "workspace": invitation.workspace.name,
+        "role": Role(invitation.role).label.lower(),
+        "link": link,
+        "until": f"{invitation.expires:%Y-%m-%d %H:%M}",
+    }
+    body = _(
+        '%(by)s invites you to the workspace "%(workspace)s" on Museion, as %(role)s.\n\n'
+        "To accept, open this link and sign in (or create an account):\n%(link)s\n\n"
+        "The link works once, until %(until)s UTC. If you did not expect it, ignore this message.\n"
     )
-    send_mail(f"Invitation to {invitation.workspace.name} on Museion", body, None, [invitation.email])
+    subject = _("Invitation to %(workspace)s on Museion") % facts
+    send_mail(subject, body % facts, None, [invitation.email])
 
 
 def send_invitation(invitation: Invitation, link: str) -> str | None:
@@ -124,10 +131,10 @@ def find_invitation(secret: str) -> Invitation:
     invitation = found.filter(digest=digest(secret)).first()
     if invitation is None:
         raise InvitationError(
-            "invalid_invitation", "this invitation link is not valid: it was used, withdrawn, or mistyped"
+            "invalid_invitation", _("this invitation link is not valid: it was used, withdrawn, or mistyped")
         )
     if invitation.expired:
-        raise InvitationError("invitation_expired", "this invitation has expired: ask for a new one")
+        raise InvitationError("invitation_expired", _("this invitation has expired: ask for a new one"))
     return invitation
 
 
@@ -137,7 +144,7 @@ def accept_invitation(secret: str, user: User) -> Membership:
         invitation = find_invitation(secret)
         # The DELETE is the claim: of two accepts racing, the second deletes nothing and stops here.
         if not Invitation.objects.filter(pk=invitation.pk).delete()[0]:
-            raise InvitationError("invalid_invitation", "this invitation link was used just now")
+            raise InvitationError("invalid_invitation", _("this invitation link was used just now"))
         role = Role(invitation.role)
         membership, created = Membership.objects.get_or_create(
             workspace=invitation.workspace, user=user, defaults={"role": role}

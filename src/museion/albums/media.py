@@ -13,15 +13,15 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from museion.accounts.models import User
 from museion.albums import heavy
 from museion.albums.errors import MediaError
 from museion.albums.models import Album, AlbumClass, Job, MediaItem, SourceVideo
-from museion.albums.quota import check_room, claim_room
+from museion.albums.quota import check_room, stored_within_quota
 from museion.config import settings
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import open_photo, read_bytes, sniff
@@ -72,10 +72,12 @@ def add_upload(album_class: AlbumClass, name: str, data: bytes, by: User | None 
     if kind == "video":
         return add_video(album_class, name, data, by)
     if not data:
-        raise MediaError("empty_file", "the file is empty")
+        raise MediaError("empty_file", _("the file is empty"))
     if PurePosixPath(safe_name(name)).suffix.lower() in VIDEO_SUFFIXES:
-        raise MediaError("not_a_video", "this file's content is not a video, though its name says so")
-    raise MediaError("unsupported_media", "send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
+        raise MediaError("not_a_video", _("this file's content is not a video, though its name says so"))
+    raise MediaError(
+        "unsupported_media", _("send a photo, a .zip of photos, or a video (mp4, mov, webm, mkv)")
+    )
 
 
 def add_photo(album_class: AlbumClass, name: str, data: bytes) -> MediaItem:
@@ -99,23 +101,18 @@ def save_picture(
     time: float = 0.0,
 ) -> MediaItem:
     """Store the file, then the row; a failed row write removes the file again."""
-    path = default_storage.save(f"albums/{album_class.album_id}/{uuid.uuid4().hex}.{ext}", ContentFile(data))
-    try:
-        with transaction.atomic():
-            claim_room(album_class.album.workspace, len(data))
-            return MediaItem.objects.create(
-                album_class=album_class,
-                file=path,
-                size=len(data),
-                name=name,
-                width=width,
-                height=height,
-                source=source,
-                time=time,
-            )
-    except Exception:
-        default_storage.delete(path)
-        raise
+    name_in_storage = f"albums/{album_class.album_id}/{uuid.uuid4().hex}.{ext}"
+    with stored_within_quota(album_class.album.workspace, name_in_storage, data) as path:
+        return MediaItem.objects.create(
+            album_class=album_class,
+            file=path,
+            size=len(data),
+            name=name,
+            width=width,
+            height=height,
+            source=source,
+            time=time,
+        )
 
 
 def _ext(fmt: str | None) -> str:
@@ -129,13 +126,15 @@ def add_zip(album_class: AlbumClass, data: bytes) -> Added:
         archive = zipfile.ZipFile(io.BytesIO(data))
         entries = archive.infolist()
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise MediaError("bad_zip", f"the zip file is damaged: {exc}") from None
+        raise MediaError("bad_zip", _("the zip file is damaged: %(reason)s") % {"reason": exc}) from None
     if len(entries) > MAX_ZIP_ENTRIES:
         raise MediaError(
-            "zip_too_large", f"the zip holds {len(entries)} entries; the limit is {MAX_ZIP_ENTRIES}"
+            "zip_too_large",
+            _("the zip holds %(count)s entries; the limit is %(limit)s")
+            % {"count": len(entries), "limit": MAX_ZIP_ENTRIES},
         )
     if sum(e.file_size for e in entries) > MAX_ZIP_BYTES:
-        raise MediaError("zip_too_large", "the zip unpacks to more than 1 GB")
+        raise MediaError("zip_too_large", _("the zip unpacks to more than 1 GB"))
     # What the pictures would take once unpacked: the whole zip is refused, never half of it.
     check_room(album_class.album.workspace, sum(e.file_size for e in entries if _entry_problem(e) is None))
     added = Added()
@@ -205,30 +204,28 @@ def add_video(album_class: AlbumClass, name: str, data: bytes, by: User | None =
         raise MediaError(exc.code, str(exc)) from None
     if (info["width"] or 0) * (info["height"] or 0) > MAX_VIDEO_PIXELS:
         raise MediaError(
-            "video_too_large", f"the video is {info['width']}x{info['height']}; the limit is 8K (7680x4320)"
+            "video_too_large", _("the video is %(width)sx%(height)s; the limit is 8K (7680x4320)") % info
         )
     if info["duration"] is not None and info["duration"] > MAX_VIDEO_SECONDS:
         raise MediaError(
-            "video_too_long", f"the video lasts {info['duration'] / 60:.0f} min; the limit is 10 min"
+            "video_too_long",
+            _("the video lasts %(minutes)s min; the limit is 10 min")
+            % {"minutes": f"{info['duration'] / 60:.0f}"},
         )
-    path = default_storage.save(f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}", ContentFile(data))
-    try:
-        with transaction.atomic():
-            heavy.admit_video(album_class.album.workspace, by)
-            claim_room(album_class.album.workspace, len(data))
-            video = SourceVideo.objects.create(
-                album_class=album_class,
-                file=path,
-                size=len(data),
-                name=safe_name(name),
-                duration=info["duration"],
-            )
-            job = Job.objects.create(
-                album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued", created_by=by
-            )
-    except Exception:
-        default_storage.delete(path)
-        raise
+    workspace = album_class.album.workspace
+    name_in_storage = f"albums/{album_class.album_id}/videos/{uuid.uuid4().hex}"
+    with stored_within_quota(workspace, name_in_storage, data) as path:
+        heavy.admit_video(workspace, by)
+        video = SourceVideo.objects.create(
+            album_class=album_class,
+            file=path,
+            size=len(data),
+            name=safe_name(name),
+            duration=info["duration"],
+        )
+        job = Job.objects.create(
+            album=album_class.album, kind=Job.Kind.VIDEO, video=video, stage="queued", created_by=by
+        )
     return Added(job=job)
 
 
@@ -240,29 +237,22 @@ def rotate_item(item: MediaItem, degrees: int) -> MediaItem:
     as a new file through storage; the old one goes once the row says so), and the picture's cached
     embeddings are dropped, so the next training computes them from what the picture now shows."""
     if degrees not in ROTATIONS:
-        raise MediaError("invalid_rotation", "turn a picture by 90, 180 or 270 degrees")
+        raise MediaError("invalid_rotation", _("turn a picture by 90, 180 or 270 degrees"))
     with item.file.open("rb") as stored:
         photo = open_photo(stored.read())
     buffer = io.BytesIO()
     # PIL turns counter-clockwise; the picture is upright already (EXIF applied), so none is kept.
     photo.image.rotate(-degrees, expand=True).save(buffer, "JPEG", quality=92)
     data = buffer.getvalue()
-    path = default_storage.save(
-        f"albums/{item.album_class.album_id}/{uuid.uuid4().hex}.jpg", ContentFile(data)
-    )
     former = item.file.name
-    try:
-        with transaction.atomic():
-            claim_room(item.album_class.album.workspace, max(0, len(data) - item.size))
-            item.file.name, item.size = path, len(data)
-            item.width, item.height = (
-                (photo.height, photo.width) if degrees != 180 else (photo.width, photo.height)
-            )
-            item.save(update_fields=["file", "size", "width", "height"])
-            item.embeddings.all().delete()
-    except Exception:
-        default_storage.delete(path)
-        raise
+    workspace = item.album_class.album.workspace
+    name_in_storage = f"albums/{item.album_class.album_id}/{uuid.uuid4().hex}.jpg"
+    with stored_within_quota(workspace, name_in_storage, data, room=max(0, len(data) - item.size)) as path:
+        item.file.name, item.size = path, len(data)
+        turned = degrees != 180
+        item.width, item.height = (photo.height, photo.width) if turned else (photo.width, photo.height)
+        item.save(update_fields=["file", "size", "width", "height"])
+        item.embeddings.all().delete()
     _delete_files_on_commit([former])
     return item
 

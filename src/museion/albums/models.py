@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from museion.accounts.models import User, Workspace
-from museion.albums import versions
+from museion.albums import job_messages, languages, versions
 from museion.vision.catalog import DEFAULT_CLASSIFIER
 
 # Bounds of what people type, here once: the page forms and the API schemas both read them.
@@ -25,6 +25,7 @@ THRESHOLD_MIN, THRESHOLD_MAX = 0.0, 1.5
 FPS_DEFAULT = 2.0  # frames taken per second of an uploaded video: museion.vision.video.FPS_MIN to FPS_MAX
 # How long a visitor's photo kept for review may stay (days), when the album keeps them.
 VISITOR_PHOTO_DAYS_DEFAULT, VISITOR_PHOTO_DAYS_MIN, VISITOR_PHOTO_DAYS_MAX = 30, 1, 365
+DEFAULT_LANGUAGE = "en"  # of a new album's cards (albums.languages)
 
 
 class Album(models.Model):
@@ -44,6 +45,8 @@ class Album(models.Model):
     # Visitors' photos the recognizer was unsure of are kept for the curators' review (albums.review).
     keep_visitor_photos = models.BooleanField(default=False)
     visitor_photo_days = models.PositiveIntegerField(default=VISITOR_PHOTO_DAYS_DEFAULT)
+    # The language of its classes' own titles and descriptions; others are in each class's translations.
+    default_language = models.CharField(max_length=languages.TAG_MAX, default=DEFAULT_LANGUAGE)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -66,6 +69,7 @@ class Album(models.Model):
             "auto_publish": self.auto_publish,
             "keep_visitor_photos": self.keep_visitor_photos,
             "visitor_photo_days": self.visitor_photo_days,
+            "default_language": self.default_language,
             "classes": self.classes.count(),
             "viewer_url": reverse("viewer", kwargs={"slug": self.slug}),
         }
@@ -109,6 +113,9 @@ class AlbumClass(models.Model):
     description = models.TextField(blank=True, max_length=DESCRIPTION_MAX)
     url = models.URLField(blank=True, max_length=URL_MAX)
     cover = models.FileField(blank=True, max_length=255)
+    # Title and description in other languages than the album's default: {"ar": {"title", "description"}}
+    # (albums.languages; services.set_translation checks the tags and lengths).
+    translations = models.JSONField(default=dict, blank=True)
     created = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -125,6 +132,7 @@ class AlbumClass(models.Model):
             "title": self.title,
             "description": self.description,
             "url": self.url,
+            "translations": self.translations,
             "media": self.media.count(),
         }
 
@@ -136,14 +144,22 @@ class AlbumClass(models.Model):
         return self.media.order_by(models.F("source_id").asc(nulls_first=True), "time", "id").first()
 
     def info(self) -> dict:
-        """What visitors see, as a version's snapshot keeps it (the id maps the model's output back)."""
+        """What visitors see, as a version's snapshot keeps it (the id maps the model's output back);
+        `translations` has every other language's title and description."""
         return {
             "id": self.pk,
             "name": self.name,
             "title": self.title or self.name,
             "description": self.description,
             "url": self.url,
+            "translations": self.translations,
         }
+
+    def text_in(self, asked: list[str], default_language: str) -> dict:
+        """Title, description and `lang` for a visitor who asked for those languages."""
+        return languages.card_text(
+            self.title or self.name, self.description, self.translations, default_language, asked
+        )
 
 
 class SourceVideo(models.Model):
@@ -262,8 +278,9 @@ class Job(models.Model):
             "kind": self.kind,
             "status": self.status,
             "progress": round(self.progress, 3),
-            "stage": self.stage,
-            "error": self.error or None,
+            # English as stored, said again in the reader's language (a worker has none).
+            "stage": job_messages.stage_text(self.stage),
+            "error": job_messages.error_text(self.error) if self.error else None,
             "result": self.result or None,
             "created": self.created,
             "started": self.started,

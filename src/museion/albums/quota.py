@@ -7,6 +7,12 @@ which records the size of its file.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.db import transaction
 from django.db.models import Sum
 
 from museion.accounts.models import Workspace
@@ -55,3 +61,23 @@ def claim_room(workspace: Workspace, incoming: int) -> None:
     """
     if workspace.quota_bytes:
         check_room(Workspace.objects.select_for_update().get(pk=workspace.pk), incoming)
+
+
+@contextmanager
+def stored_within_quota(
+    workspace: Workspace, name: str, data: bytes, room: int | None = None
+) -> Iterator[str]:
+    """Store `data` as a file, then run the block that records it (its rows) in one transaction
+    that claims `room` bytes (the file's size unless told) of the workspace's quota.
+
+    The file is written first, so no row ever names a file that is not there; if the block or the
+    claim fails, the file is removed again: nothing is half kept, and the error goes on.
+    """
+    path = default_storage.save(name, ContentFile(data))
+    try:
+        with transaction.atomic():
+            claim_room(workspace, len(data) if room is None else room)
+            yield path
+    except BaseException:
+        default_storage.delete(path)
+        raise

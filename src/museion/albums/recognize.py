@@ -10,15 +10,17 @@ of the ranking, and a photo whose best match it was is answered as not recognize
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 
 import numpy as np
+from PIL import Image
 
-from museion.albums.models import AlbumClass, ModelVersion
+from museion.albums.models import DEFAULT_LANGUAGE, AlbumClass, ModelVersion
 from museion.albums.versions import effective_threshold
+from museion.vision import second_look
 from museion.vision.catalog import Catalog
-from museion.vision.head import Head
+from museion.vision.head import SHARPNESS, Head, softmax
 from museion.vision.images import ImageSource
 from museion.vision.train import photo_features
 
@@ -46,44 +48,59 @@ def current_classes(version: ModelVersion) -> list[AlbumClass | None]:
     return [by_id.get(info["id"]) if "id" in info else by_name.get(info["name"]) for info in version.classes]
 
 
-def recognize(version: ModelVersion, image: ImageSource, picture_url: PictureUrl, top_k: int = 3) -> dict:
+def recognize(
+    version: ModelVersion,
+    image: ImageSource,
+    picture_url: PictureUrl,
+    asked: Sequence[str] = (),
+    default_language: str = DEFAULT_LANGUAGE,
+    top_k: int = 3,
+) -> dict:
     """The best classes with their current visitor information, and whether the photo is unknown.
+
+    Each card is in the best of the `asked` languages its class is written in, field by field
+    falling back to `default_language` (the album's); its `lang` says which, as does the answer's
+    (its best card's).
 
     `score` is the displayed probability (as before); `decision_score` and `threshold` are what
     the unknown verdict was decided on: the best class's similarity (fused with the keypoint
-    check when it ran) against the version's threshold.
+    check when it ran) against the version's threshold. A photo refused at first sight is looked
+    at again at its centre (`museion.vision.second_look`).
     """
     head = load_head(version)
-    vector, keypoints = photo_features(image, Catalog().get(version.backbone))
-    probs, score = head.scores(vector[None], [keypoints])
+    backbone = Catalog().get(version.backbone)
     threshold = effective_threshold(version)
-    threshold = head.threshold_for([keypoints]) if threshold is None else threshold
+    threshold = head.threshold_for(()) if threshold is None else threshold  # keypoints are given
+
+    def look(picture: Image.Image) -> np.ndarray:
+        vector, keypoints = photo_features(picture, backbone)
+        return head.scores(vector[None], [keypoints])[1][0]
+
+    score = second_look.decided(image, look, threshold)[None]
+    probs = softmax(score * SHARPNESS)
     rows = current_classes(version)
     order = np.argsort(-score[0], kind="stable")
     best = int(order[0])
     kept = [int(i) for i in order if rows[int(i)] is not None][:top_k]
+    cards = [_card(rows[i], picture_url, asked, default_language) for i in kept]
     return {
         "model_version": version.number,
+        "lang": cards[0]["lang"] if cards else default_language,
         "unknown": bool(score[0, best] < threshold or rows[best] is None),
         "decision_score": round(float(score[0, best]), 4),
         "threshold": round(float(threshold), 4),
         "predictions": [
-            {
-                **_card(rows[i], picture_url),
-                "score": round(float(probs[0, i]), 4),
-                "similarity": round(float(score[0, i]), 4),
-            }
-            for i in kept
+            {**card, "score": round(float(probs[0, i]), 4), "similarity": round(float(score[0, i]), 4)}
+            for card, i in zip(cards, kept, strict=True)
         ],
     }
 
 
-def _card(found: AlbumClass | None, picture_url: PictureUrl) -> dict:
+def _card(found: AlbumClass | None, picture_url: PictureUrl, asked: Sequence[str], default: str) -> dict:
     assert found is not None
     return {
         "label": found.name,
-        "title": found.title or found.name,
-        "description": found.description,
+        **found.text_in(list(asked), default),
         "url": found.url,
         "class_id": found.pk,
         "picture_url": picture_url(found),

@@ -22,15 +22,15 @@ import uuid
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from PIL import Image, ImageFilter
 
 from museion.albums.errors import QuotaExceeded
 from museion.albums.models import Album, AlbumClass, MediaItem, ReviewItem
-from museion.albums.quota import claim_room
+from museion.albums.quota import stored_within_quota
 from museion.errors import DomainError, NotFound
 from museion.vision.errors import ImageError
 from museion.vision.images import open_photo
@@ -58,7 +58,8 @@ def reason_for(answer: dict) -> str | None:
 
 
 def kept_today(album: Album, now: datetime) -> int:
-    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    """Photos kept since midnight in the server's TIME_ZONE: the day the statistics count by too."""
+    start = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     return ReviewItem.objects.filter(album=album, created__gte=start).count()
 
 
@@ -78,10 +79,9 @@ def keep(album: Album, data: bytes, answer: dict) -> ReviewItem | None:
         {"label": p["label"], "class_id": p["class_id"], "score": p["score"]}
         for p in answer["predictions"][:GUESSES]
     ]
-    path = default_storage.save(f"albums/{album.pk}/review/{uuid.uuid4().hex}.jpg", ContentFile(jpeg))
+    name = f"albums/{album.pk}/review/{uuid.uuid4().hex}.jpg"
     try:
-        with transaction.atomic():
-            claim_room(album.workspace, len(jpeg))
+        with stored_within_quota(album.workspace, name, jpeg) as path:
             return ReviewItem.objects.create(
                 album=album,
                 file=path,
@@ -92,11 +92,7 @@ def keep(album: Album, data: bytes, answer: dict) -> ReviewItem | None:
                 reason=reason,
             )
     except QuotaExceeded:
-        default_storage.delete(path)
         return None
-    except Exception:
-        default_storage.delete(path)
-        raise
 
 
 def privacy_copy(data: bytes) -> tuple[bytes, int, int]:
@@ -169,9 +165,11 @@ def items_of(album: Album, ids: list[int]) -> list[ReviewItem]:
 def act(items: list[ReviewItem], action: str, album_class: AlbumClass | None = None) -> int:
     """Assign, mark "not a work" or discard each photo; how many."""
     if action not in ACTIONS:
-        raise DomainError("invalid_action", f"action must be one of {', '.join(ACTIONS)}")
+        raise DomainError(
+            "invalid_action", _("action must be one of %(actions)s") % {"actions": ", ".join(ACTIONS)}
+        )
     if action == "assign" and album_class is None:
-        raise DomainError("class_required", "assigning a photo needs the class it shows")
+        raise DomainError("class_required", _("assigning a photo needs the class it shows"))
     with transaction.atomic():
         for item in items:
             if action == "assign":

@@ -3,8 +3,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from ninja import Schema
-from pydantic import Field
+from pydantic import BaseModel, Field
 
+from museion.albums.languages import LANGUAGES_MAX, TAG_MAX
 from museion.albums.models import (
     DESCRIPTION_MAX,
     FPS_DEFAULT,
@@ -37,6 +38,7 @@ class AlbumPatch(Schema):
     auto_publish: bool | None = None
     keep_visitor_photos: bool | None = None  # visitors' unsure photos kept for review
     visitor_photo_days: int | None = Field(None, ge=VISITOR_PHOTO_DAYS_MIN, le=VISITOR_PHOTO_DAYS_MAX)
+    default_language: str | None = Field(None, min_length=1, max_length=TAG_MAX)  # BCP 47, of the cards
 
 
 class StorageOut(Schema):
@@ -57,9 +59,24 @@ class AlbumOut(Schema):
     auto_publish: bool
     keep_visitor_photos: bool
     visitor_photo_days: int
+    default_language: str  # the language of the classes' own title and description
     classes: int
     viewer_url: str
     storage: StorageOut | None = None  # the workspace's, on a single album
+
+
+class Translation(BaseModel):
+    """A class's title and description in one language (either may be empty: the default's is shown).
+
+    A plain pydantic model: a ninja Schema would read any object's attributes, and take the string
+    "Hibou" for a translation titled "Hibou" (str.title)."""
+
+    title: str = Field("", max_length=TITLE_MAX)
+    description: str = Field("", max_length=DESCRIPTION_MAX)
+
+
+# Keyed by a BCP 47 tag (`zh-Hans`, `ar`), stored in lower case; the services check the tags.
+Translations = dict[str, Translation]
 
 
 class ClassIn(Schema):
@@ -67,6 +84,7 @@ class ClassIn(Schema):
     title: str = Field("", max_length=TITLE_MAX)
     description: str = Field("", max_length=DESCRIPTION_MAX)
     url: str = Field("", max_length=URL_MAX, pattern=LINK)
+    translations: Translations = Field(default_factory=dict, max_length=LANGUAGES_MAX)
 
 
 class ClassPatch(Schema):
@@ -74,6 +92,8 @@ class ClassPatch(Schema):
     title: str | None = Field(None, max_length=TITLE_MAX)
     description: str | None = Field(None, max_length=DESCRIPTION_MAX)
     url: str | None = Field(None, max_length=URL_MAX, pattern=LINK)
+    # Only the languages named change: each is replaced whole; null (or both texts empty) removes it.
+    translations: dict[str, Translation | None] | None = Field(None, max_length=LANGUAGES_MAX)
 
 
 class ClassOut(Schema):
@@ -82,6 +102,7 @@ class ClassOut(Schema):
     title: str
     description: str
     url: str
+    translations: Translations
     media: int
 
 
@@ -188,8 +209,9 @@ class Card(Schema):
     label: str
     score: float  # the displayed probability
     similarity: float  # the deciding score of this class
-    title: str
+    title: str  # in `lang`, or the album's default language where `lang` has none
     description: str
+    lang: str  # the language the card was answered in
     url: str
     class_id: int
     picture_url: str | None
@@ -198,18 +220,25 @@ class Card(Schema):
 class WorkOut(Schema):
     id: int
     name: str
-    title: str
+    title: str  # in `lang`: the album's default language
     description: str
+    lang: str
+    translations: Translations  # the other languages, for the page to show the visitor's
     url: str
     picture_url: str | None  # the work's picture, served to anyone while the visitors' page is on
 
 
 class AlbumPrediction(Schema):
     model_version: int
+    lang: str  # the best card's language: the visitor's where the work is written in it
     unknown: bool
     decision_score: float  # the best class's deciding score, compared with `threshold`
     threshold: float
     predictions: list[Card]
+
+
+class LanguageQuery(Schema):
+    lang: str | None = Field(None, max_length=TAG_MAX)  # BCP 47; before the Accept-Language header
 
 
 class ReviewGuess(Schema):

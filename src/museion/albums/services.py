@@ -10,18 +10,21 @@ with `museion.http.pages`.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from kombu.exceptions import OperationalError as BrokerError
 
 from museion.accounts.access import require
 from museion.accounts.models import Role, User, Workspace
 from museion.accounts.workspaces import personal_workspace
-from museion.albums import jobs, media, review, stats, tasks
+from museion.albums import jobs, languages, media, review, stats, tasks
 from museion.albums.models import (
+    DESCRIPTION_MAX,
     FPS_DEFAULT,
+    TITLE_MAX,
     Album,
     AlbumClass,
     Job,
@@ -36,7 +39,8 @@ from museion.errors import DomainError, NotFound
 from museion.vision.bundle import with_current
 
 ALBUM_FIELDS = (
-    "name", "description", "fps", "published", "auto_publish", "keep_visitor_photos", "visitor_photo_days"
+    "name", "description", "fps", "published", "auto_publish", "keep_visitor_photos", "visitor_photo_days",
+    "default_language",
 )  # fmt: skip
 CLASS_FIELDS = ("name", "title", "description", "url")
 
@@ -53,18 +57,43 @@ def create_album(
     elif isinstance(workspace, int):
         found = Workspace.objects.filter(pk=workspace).first()
         if found is None:
-            raise NotFound("no such workspace")
+            raise NotFound(_("no such workspace"))
         workspace = found
-    require(workspace, user, Role.EDITOR, "creating albums")
+    require(workspace, user, Role.EDITOR, _("creating albums"))
     return Album.objects.create(workspace=workspace, name=name.strip(), description=description, fps=fps)
 
 
 def update_album(album: Album, changes: Mapping[str, object]) -> Album:
     """Its name, description, fps, whether the visitors' page is on, whether new versions go live by
-    themselves (`versions.goes_live`); None leaves a field as it is."""
+    themselves (`versions.goes_live`), the language of its cards; None leaves a field as it is."""
+    if changes.get("default_language") is not None:
+        changes = {**changes, "default_language": languages.normalise(str(changes["default_language"]))}
+    before = album.default_language
     _assign(album, changes, ALBUM_FIELDS)
-    album.save()
+    with transaction.atomic():
+        album.save()
+        if album.default_language != before:
+            _rewrite_in_default_language(album, before)
     return album
+
+
+def _rewrite_in_default_language(album: Album, before: str) -> None:
+    """A class that has a translation in the album's new default language keeps both texts: that
+    translation becomes its own title and description, and its own (in the `before` language)
+    become the `before` translation. A class without one keeps its texts, now read as written in
+    the new language (the curator saying what language they are in)."""
+    new = album.default_language
+    for album_class in album.classes.select_for_update():
+        translations = dict(album_class.translations or {})
+        text = translations.pop(new, None)
+        if text is None:
+            continue
+        if album_class.title or album_class.description:
+            translations[before] = {"title": album_class.title, "description": album_class.description}
+        album_class.title = text.get("title") or album_class.title
+        album_class.description = text.get("description") or album_class.description
+        album_class.translations = dict(sorted(translations.items()))
+        album_class.save(update_fields=["title", "description", "translations"])
 
 
 def delete_album(album: Album) -> None:
@@ -86,12 +115,66 @@ def _assign(target: Album | AlbumClass, changes: Mapping[str, object], fields: t
 def create_class(album: Album, changes: Mapping[str, object]) -> AlbumClass:
     found = AlbumClass(album=album)
     _assign(found, changes, CLASS_FIELDS)
+    _translate(found, changes.get("translations"))
     return _save_class(found)
 
 
 def update_class(album_class: AlbumClass, changes: Mapping[str, object]) -> AlbumClass:
+    """The given fields; `translations` changes only the languages it names (see `_translate`)."""
     _assign(album_class, changes, CLASS_FIELDS)
+    _translate(album_class, changes.get("translations"))
     return _save_class(album_class)
+
+
+def set_translation(album_class: AlbumClass, lang: str, title: str, description: str) -> AlbumClass:
+    """One language's title and description (both empty: that language is removed)."""
+    return update_class(album_class, {"translations": {lang: {"title": title, "description": description}}})
+
+
+def remove_translation(album_class: AlbumClass, lang: str) -> AlbumClass:
+    return update_class(album_class, {"translations": {lang: None}})
+
+
+def _translate(album_class: AlbumClass, changes: object) -> None:
+    """Each language named gets the title and description given (replacing what it had); None, or
+    both empty, removes it. Tags are normalised (`zh_Hans` -> `zh-hans`); the album's default
+    language is not a translation: its texts are the class's own title and description."""
+    if not changes:
+        return
+    if not isinstance(changes, Mapping):
+        raise DomainError("invalid_translation", "translations are an object of languages")
+    kept = dict(album_class.translations or {})
+    for tag, text in changes.items():
+        lang = languages.normalise(tag)
+        title, description = _translation_text(lang, text)
+        if not (title or description):
+            kept.pop(lang, None)
+            continue
+        if lang == album_class.album.default_language:
+            raise DomainError(
+                "invalid_language",
+                f"“{lang}” is the album's default language: the class's own title and description are in it",
+            )
+        kept[lang] = {"title": title, "description": description}
+    if len(kept) > languages.LANGUAGES_MAX:
+        raise DomainError("invalid_translation", f"a class has at most {languages.LANGUAGES_MAX} languages")
+    album_class.translations = dict(sorted(kept.items()))
+
+
+def _translation_text(lang: str, text: object) -> tuple[str, str]:
+    if text is None:
+        return "", ""
+    if not isinstance(text, Mapping):
+        raise DomainError("invalid_translation", f"the “{lang}” translation is an object: title, description")
+    title, description = text.get("title") or "", text.get("description") or ""
+    if not (isinstance(title, str) and isinstance(description, str)):
+        raise DomainError("invalid_translation", f"the “{lang}” title and description are text")
+    if len(title) > TITLE_MAX or len(description) > DESCRIPTION_MAX:
+        raise DomainError(
+            "invalid_translation",
+            f"the “{lang}” title has at most {TITLE_MAX} characters and its description {DESCRIPTION_MAX}",
+        )
+    return title, description
 
 
 def _save_class(album_class: AlbumClass) -> AlbumClass:
@@ -99,7 +182,9 @@ def _save_class(album_class: AlbumClass) -> AlbumClass:
         with transaction.atomic():
             album_class.save()
     except IntegrityError:
-        raise DomainError("name_taken", f"the album already has a class named “{album_class.name}”") from None
+        raise DomainError(
+            "name_taken", _("the album already has a class named “%(name)s”") % {"name": album_class.name}
+        ) from None
     return album_class
 
 
@@ -169,9 +254,9 @@ def rotate_video(video: SourceVideo, degrees: int) -> int:
 
 def start_training(album: Album) -> Job:
     if album.classes.filter(media__isnull=False).distinct().count() < 2:
-        raise DomainError("not_enough_classes", "add pictures to at least two classes before training")
+        raise DomainError("not_enough_classes", _("add pictures to at least two classes before training"))
     if album.jobs.filter(kind=Job.Kind.TRAIN, status__in=[Job.Status.QUEUED, Job.Status.RUNNING]).exists():
-        raise DomainError("already_training", "this album is already training; wait or cancel that job")
+        raise DomainError("already_training", _("this album is already training; wait or cancel that job"))
     job = Job.objects.create(album=album, kind=Job.Kind.TRAIN, stage="queued")
     tasks.enqueue(job.pk, job.kind)
     return job
@@ -179,7 +264,7 @@ def start_training(album: Album) -> Job:
 
 def cancel_job(job: Job) -> Job:
     if not jobs.cancel(job):
-        raise DomainError("job_finished", f"the job has already {job.status}")
+        raise DomainError("job_finished", _("the job has already %(status)s") % {"status": job.status})
     return job
 
 
@@ -203,27 +288,28 @@ def set_threshold(version: ModelVersion, threshold: float | None) -> ModelVersio
     """The curator's unknown threshold for the version; None goes back to the calibrated one."""
     if threshold is not None and version.metrics.get("scores") is None:
         raise DomainError(
-            "no_validation_scores", "this version was trained before thresholds could be set; train again"
+            "no_validation_scores", _("this version was trained before thresholds could be set; train again")
         )
     version.threshold = threshold
     version.save(update_fields=["threshold"])
     return version
 
 
-def predict(album: Album, data: bytes, picture_url: PictureUrl) -> dict:
+def predict(album: Album, data: bytes, picture_url: PictureUrl, asked: Sequence[str] = ()) -> dict:
     """The live version's answer for a photo (image errors are `museion.vision` ones), with each
-    work's current visitor information; `picture_url` says where the caller can see a work's picture."""
+    work's current visitor information in the best of the `asked` languages (`languages.wanted`),
+    else the album's default; `picture_url` says where the caller can see a work's picture."""
     version = album.published_version
     if version is None:
-        raise DomainError("no_model", "this album has no trained model yet")
-    return recognize(version, data, picture_url)
+        raise DomainError("no_model", _("this album has no trained model yet"))
+    return recognize(version, data, picture_url, asked, album.default_language)
 
 
-def visitor_predict(album: Album, data: bytes, picture_url: PictureUrl) -> dict:
+def visitor_predict(album: Album, data: bytes, picture_url: PictureUrl, asked: Sequence[str] = ()) -> dict:
     """A visitor's answer: `predict`, counted in the visitor statistics and, when the album keeps
     them, the photo kept for review if the recognizer was unsure (never changing the answer)."""
     started = time.perf_counter()
-    answer = predict(album, data, picture_url)
+    answer = predict(album, data, picture_url, asked)
     ms = (time.perf_counter() - started) * 1000
     best = answer["predictions"][0]["class_id"] if answer["predictions"] else None
     stats.record(album, None if answer["unknown"] else best, ms, unknown=answer["unknown"])
@@ -236,10 +322,10 @@ def review_action(album: Album, items: list[ReviewItem], action: str, class_id: 
     album_class = None
     if action == "assign":
         if class_id is None:
-            raise DomainError("class_required", "assigning a photo needs the class it shows")
+            raise DomainError("class_required", _("assigning a photo needs the class it shows"))
         album_class = album.classes.filter(pk=class_id).first()
         if album_class is None:
-            raise NotFound("no such class in this album")
+            raise NotFound(_("no such class in this album"))
     return review.act(items, action, album_class)
 
 
@@ -253,8 +339,9 @@ def bundle_of(version: ModelVersion) -> bytes:
         return data  # a version without metrics: the bundle as it was made
     taken = timezone.now().isoformat()
     rows = current_classes(version)
+    lang = version.album.default_language  # of each label's own title and description
     labels = [
-        {**(row.info() if row is not None else {**info, "deleted": True}), "snapshot_taken": taken}
+        {**(row.info() if row else {**info, "deleted": True}), "lang": lang, "snapshot_taken": taken}
         for info, row in zip(version.classes, rows, strict=True)
     ]
     set_by = "calibration" if version.threshold is None else "curator"

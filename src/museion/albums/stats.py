@@ -17,6 +17,7 @@ from datetime import date, timedelta
 from xml.sax.saxutils import escape
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from museion.albums.models import Album, VisitorAnswer
 from museion.errors import DomainError, NotFound
@@ -40,9 +41,9 @@ def record(album: Album, work: int | None, ms: float, *, unknown: bool, on_devic
 def record_reported(album: Album, work: int | None, ms: float) -> None:
     """An answer the phone made itself; its work must be one of the album's (or None: unknown)."""
     if not (0 <= ms <= MAX_MS):
-        raise DomainError("invalid_answer", f"ms must be between 0 and {MAX_MS:.0f}")
+        raise DomainError("invalid_answer", _("ms must be between 0 and %(max)s") % {"max": f"{MAX_MS:.0f}"})
     if work is not None and not album.classes.filter(pk=work).exists():
-        raise NotFound("no such work in this album")
+        raise NotFound(_("no such work in this album"))
     record(album, work, ms, unknown=work is None, on_device=True)
 
 
@@ -51,9 +52,9 @@ def period(start: date | None, end: date | None) -> tuple[date, date]:
     end = end or timezone.localdate()
     start = start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
-        raise DomainError("invalid_period", "start must not be after end")
+        raise DomainError("invalid_period", _("start must not be after end"))
     if (end - start).days + 1 > MAX_DAYS:
-        raise DomainError("invalid_period", f"a period is at most {MAX_DAYS} days")
+        raise DomainError("invalid_period", _("a period is at most %(days)s days") % {"days": MAX_DAYS})
     return start, end
 
 
@@ -96,7 +97,7 @@ def days(album: Album, start: date, end: date) -> list[Day]:
         day = start + timedelta(days=n)
         answers = by_day.get(day, [])
         works: dict[int, int] = {}
-        for work, unknown, _ in answers:
+        for work, unknown, _ms in answers:
             if not unknown and work is not None:
                 works[work] = works.get(work, 0) + 1
         out.append(

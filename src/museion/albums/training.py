@@ -55,7 +55,7 @@ def vectors_for(image: Image.Image, backbone: str, seed: int, first: np.ndarray 
 
 
 def store_embedding(item: MediaItem, backbone: str, vectors: np.ndarray) -> Embedding:
-    embedding, _ = Embedding.objects.update_or_create(
+    embedding, _created = Embedding.objects.update_or_create(
         media=item,
         backbone=backbone,
         defaults={"vectors": vectors.astype(np.float32).tobytes(), "dim": vectors.shape[1]},
@@ -71,7 +71,7 @@ def extract_video(job: Job, report: Reporter) -> dict:
     """
     video, album = job.video, job.album
     if video is None:
-        raise ValueError("the video was deleted before its frames were read")
+        raise ValueError("the video was deleted before its frames were read")  # said on display: job_messages
     with default_storage.open(video.file.name, "rb") as f:
         data = f.read()
     kept, last, duration, stopped = 0, None, video.duration or 1.0, ""

@@ -14,6 +14,11 @@ urlpatterns = [
     path("albums/<int:album_id>/classes/", views.class_create, name="class_create"),
     path("albums/<int:album_id>/classes/<int:class_id>/", views.class_page, name="album_class"),
     path("albums/<int:album_id>/classes/<int:class_id>/delete/", views.class_delete, name="class_delete"),
+    path(
+        "albums/<int:album_id>/classes/<int:class_id>/translations/",
+        views.class_translation,
+        name="class_translation",
+    ),
     path("albums/<int:album_id>/media/<int:media_id>/delete/", views.media_delete, name="media_delete"),
     path("albums/<int:album_id>/media/<int:media_id>/move/", views.media_move, name="media_move"),
     path(

@@ -8,7 +8,10 @@ top-1 is not lower and its share of known works refused is not higher (`compare`
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from museion.vision.head import global_threshold_for, rates_at
 
@@ -57,27 +60,59 @@ def operating_point(version: ModelVersion) -> dict:
 
 
 def sentences(point: dict) -> list[str]:
-    """The operating point as a curator reads it: "about 1 photo in 20 of your works is refused"."""
+    """The operating point as a curator reads it: "about 1 photo in 20 of your works is refused".
+
+    Whole sentences for each case, so that a translation need not follow English word order."""
     if not point.get("known_photos") or point.get("known_refused") is None:
-        return ["There were no validation photos, so nothing can be said of how this version will do."]
-    refused = _share(point["known_refused"], "photo", "of your works", point["known_photos"])
-    out = [f"At this setting, {refused} refused as not one of the album's works."]
+        return [_("There were no validation photos, so nothing can be said of how this version will do.")]
+    total = {"total": point["known_photos"]}
+    out = [
+        _share(
+            point["known_refused"],
+            _(
+                "At this setting, none of the %(total)s photos of your works is refused"
+                " as not one of the album's works."
+            )
+            % total,
+            _("At this setting, all the photos of your works are refused as not one of the album's works."),
+            ngettext_lazy(
+                "At this setting, about %(k)s photo in %(m)s of your works is refused"
+                " as not one of the album's works.",
+                "At this setting, about %(k)s photos in %(m)s of your works are refused"
+                " as not one of the album's works.",
+                "k",
+            ),
+        )
+    ]
     if point.get("unknown_refused") is not None:
-        out.append(f"{_share(point['unknown_refused'], 'photo', 'of other things').capitalize()} refused.")
+        some = ngettext_lazy(
+            "About %(k)s photo in %(m)s of other things is refused.",
+            "About %(k)s photos in %(m)s of other things are refused.",
+            "k",
+        )
+        none = _("No photo of other things is refused.")
+        every = _("All the photos of other things are refused.")
+        out.append(_share(point["unknown_refused"], none, every, some))
     if point.get("answered_right") is not None:
-        right = _share(point["answered_right"], "photo", "of your works")
-        out.append(f"{right[0].upper()}{right[1:]} named right.")
+        some = ngettext_lazy(
+            "About %(k)s photo in %(m)s of your works is named right.",
+            "About %(k)s photos in %(m)s of your works are named right.",
+            "k",
+        )
+        none = _("No photo of your works is named right.")
+        every = _("All the photos of your works are named right.")
+        out.append(_share(point["answered_right"], none, every, some))
     return out
 
 
-def _share(rate: float, noun: str, what: str, total: int | None = None) -> str:
-    """The share in words: "about 1 photo in 20 of your works is", "none of the 18 photos ... is"."""
+def _share(rate: float, none: str, every: str, some: Any) -> str:
+    """The sentence for no share, all of it, or "about k in m" (`some`, plural by k) of it."""
     if rate <= 0:
-        return f"none of the {total} {noun}s {what} is" if total else f"no {noun} {what} is"
+        return none
     if rate >= 1:
-        return f"all the {noun}s {what} are"
+        return every
     k, m = fraction(rate)
-    return f"about {k} {noun}{'s' if k > 1 else ''} in {m} {what} {'is' if k == 1 else 'are'}"
+    return str(some % {"k": k, "m": m})
 
 
 def fraction(rate: float) -> tuple[int, int]:

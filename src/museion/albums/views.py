@@ -22,11 +22,21 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import get_language_info, gettext_lazy
+from django.utils.translation import gettext as _
 
 from museion.accounts.models import ROLE_RANK, Membership, Role, User
-from museion.albums import review, services, stats, versions, visitors
+from museion.albums import languages, review, services, stats, versions, visitors
 from museion.albums.access import album_for, class_for, media_for
-from museion.albums.forms import AlbumForm, AlbumSettingsForm, ClassForm, MoveForm, ThresholdForm, error_text
+from museion.albums.forms import (
+    AlbumForm,
+    AlbumSettingsForm,
+    ClassForm,
+    MoveForm,
+    ThresholdForm,
+    TranslationForm,
+    error_text,
+)
 from museion.albums.models import THRESHOLD_MAX, THRESHOLD_MIN, Album, AlbumClass, MediaItem, ModelVersion
 from museion.albums.qr import qr_svg
 from museion.errors import NotFound
@@ -69,7 +79,7 @@ def album_list(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         fields = {k: form.cleaned_data[k] for k in ("workspace", "name", "description", "fps")}
         album = services.create_album(request.user, **fields)
-        messages.success(request, f"The album “{album.name}” was created.")
+        messages.success(request, _("The album “%(name)s” was created.") % {"name": album.name})
         return redirect("album", album_id=album.pk)
     return render(request, "albums/album_list.html", {"form": form, "albums": albums_of(request.user)})
 
@@ -178,16 +188,18 @@ def version_row(album: Album, version: ModelVersion, present: set[str]) -> dict:
 
 
 DELTA_NAMES = {
-    "accuracy": "top-1",
-    "known_refused": "your works refused",
-    "unknown_refused": "other things refused",
+    "accuracy": gettext_lazy("top-1"),
+    "known_refused": gettext_lazy("your works refused"),
+    "unknown_refused": gettext_lazy("other things refused"),
 }
 
 
 def deltas_text(deltas: dict) -> str:
     """ "top-1 -5.0 points, your works refused +2.0 points": a candidate against the live version."""
     parts = [
-        f"{name} {'not measured' if deltas.get(key) is None else f'{deltas[key] * 100:+.1f} points'}"
+        _("%(name)s not measured") % {"name": name}
+        if deltas.get(key) is None
+        else _("%(name)s %(delta)s points") % {"name": name, "delta": f"{deltas[key] * 100:+.1f}"}
         for key, name in DELTA_NAMES.items()
     ]
     return ", ".join(parts)
@@ -219,7 +231,9 @@ def _media_url(album_id: int, media_id: int) -> str:
 def album_settings(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.EDITOR)
     form = AlbumSettingsForm(request.POST, instance=copy(album))
-    _report(request, form, lambda changes: services.update_album(album, changes), "The settings were saved.")
+    _report(
+        request, form, lambda changes: services.update_album(album, changes), _("The settings were saved.")
+    )
     return redirect(_album_url(album.pk, "settings"))
 
 
@@ -231,7 +245,11 @@ def version_threshold(request: HttpRequest, album_id: int, number: int) -> HttpR
         with refusals(request):
             threshold = None if "reset" in request.POST else form.cleaned_data["threshold"]
             services.set_threshold(version, threshold)
-            messages.success(request, f"The threshold of v{number} is now {_threshold_text(version)}.")
+            messages.success(
+                request,
+                _("The threshold of v%(number)s is now %(value)s.")
+                % {"number": number, "value": _threshold_text(version)},
+            )
     else:
         messages.error(request, error_text(form))
     return redirect(_album_url(album_id, f"metrics-v{number}"))
@@ -239,28 +257,31 @@ def version_threshold(request: HttpRequest, album_id: int, number: int) -> HttpR
 
 def _threshold_text(version: ModelVersion) -> str:
     value = versions.effective_threshold(version)
-    return f"{value:.3f}" + (" (calibrated)" if version.threshold is None else "")
+    return f"{value:.3f}" + (" " + _("(calibrated)") if version.threshold is None else "")
 
 
 @action
 def album_delete(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.OWNER)
     services.delete_album(album)
-    messages.success(request, f"The album “{album.name}” was deleted.")
+    messages.success(request, _("The album “%(name)s” was deleted.") % {"name": album.name})
     return redirect("albums")
 
 
 @action
 def version_publish(request: HttpRequest, album_id: int, number: int) -> HttpResponse:
     version = services.publish_version(album_for(request.user, album_id, Role.EDITOR), number)
-    messages.success(request, f"Version {version.number} is live: it answers predictions and visitors.")
+    messages.success(
+        request,
+        _("Version %(number)s is live: it answers predictions and visitors.") % {"number": version.number},
+    )
     return redirect(_album_url(album_id, "versions"))
 
 
 @action
 def class_create(request: HttpRequest, album_id: int) -> HttpResponse:
     album = album_for(request.user, album_id, Role.EDITOR)
-    done = f"The class “{request.POST.get('name', '').strip()}” was added."
+    done = _("The class “%(name)s” was added.") % {"name": request.POST.get("name", "").strip()}
     _report(
         request, ClassForm(album, request.POST), lambda changes: services.create_class(album, changes), done
     )
@@ -278,7 +299,7 @@ def class_page(request: HttpRequest, album_id: int, class_id: int) -> HttpRespon
     if request.method == "POST" and form.is_valid():
         with refusals(request):
             services.update_class(found, form.cleaned_data)
-            messages.success(request, "The visitor information was saved.")
+            messages.success(request, _("The visitor information was saved."))
         return redirect("album_class", album_id=album_id, class_id=class_id)
     context = {
         **abilities(found.album, request.user),
@@ -289,8 +310,63 @@ def class_page(request: HttpRequest, album_id: int, class_id: int) -> HttpRespon
         "others": found.album.classes.exclude(pk=found.pk),
         "jobs": [],  # this visit's uploads add theirs
         "max_upload_bytes": settings.MAX_UPLOAD_BYTES,
+        **card_tabs(found, request.GET.get("lang", "")),
     }
     return render(request, "albums/class.html", context)
+
+
+ADD_LANGUAGE = "add"  # ?lang=add: the tab that adds a language
+
+
+def card_tabs(album_class: AlbumClass, asked: str) -> dict:
+    """The class page's tabs, one per language of the card (the album's default first), and the
+    one shown: `?lang=<tag>`, `?lang=add`, else the default language's."""
+    default = album_class.album.default_language
+    tags = [default, *(t for t in album_class.translations if t != default)]
+    current = asked.lower() if asked.lower() in (*tags, ADD_LANGUAGE) else default
+    translated = album_class.translations.get(current) if current != default else None
+    tab = [
+        {"tag": t, "name": language_name(t), "rtl": languages.is_rtl(t), "current": t == current}
+        for t in tags
+    ]
+    form = None
+    if translated is not None:
+        form = TranslationForm(initial={"lang": current, **translated}, auto_id=f"lang_{current}_%s")
+    elif current == ADD_LANGUAGE:
+        form = TranslationForm(auto_id="add_lang_%s")
+    return {"card_tabs": tab, "card_lang": current, "card_default": default, "translation": translated,
+            "translation_form": form, "adding_language": current == ADD_LANGUAGE}  # fmt: skip
+
+
+def language_name(tag: str) -> str:
+    """`ar` -> `العربيّة (ar)`: Django's own name for the languages it knows, else the tag alone."""
+    for known in languages.candidates(tag):
+        try:
+            return f"{get_language_info(known)['name_local']} ({tag})"
+        except KeyError:
+            continue
+    return tag
+
+
+@action
+def class_translation(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
+    """Save one language's title and description of a class's card, or remove that language."""
+    found = class_for(request.user, album_id, class_id, Role.EDITOR)
+    form = TranslationForm(request.POST)
+    removing = "remove" in request.POST
+    back = reverse("album_class", kwargs={"album_id": album_id, "class_id": class_id})
+    if not form.is_valid():
+        messages.error(request, error_text(form))
+        return redirect(back + ("" if removing else f"?lang={ADD_LANGUAGE}"))
+    lang = form.cleaned_data["lang"]
+    with refusals(request):
+        if removing:
+            services.remove_translation(found, lang)
+            messages.success(request, _("The card in %(lang)s was removed.") % {"lang": lang})
+            return redirect(back)
+        services.set_translation(found, lang, form.cleaned_data["title"], form.cleaned_data["description"])
+        messages.success(request, _("The card in %(lang)s was saved.") % {"lang": lang})
+    return redirect(back + (f"?lang={lang}" if lang in found.translations else ""))
 
 
 def media_groups(album_class: AlbumClass) -> dict:
@@ -310,7 +386,7 @@ def media_groups(album_class: AlbumClass) -> dict:
 def class_delete(request: HttpRequest, album_id: int, class_id: int) -> HttpResponse:
     found = class_for(request.user, album_id, class_id, Role.EDITOR)
     services.delete_class(found)
-    messages.success(request, f"The class “{found.name}” and its pictures were deleted.")
+    messages.success(request, _("The class “%(name)s” and its pictures were deleted.") % {"name": found.name})
     return redirect(_album_url(album_id, "classes"))
 
 
@@ -318,7 +394,7 @@ def class_delete(request: HttpRequest, album_id: int, class_id: int) -> HttpResp
 def media_delete(request: HttpRequest, album_id: int, media_id: int) -> HttpResponse:
     item = media_for(request.user, album_id, media_id, Role.EDITOR)
     services.delete_media(item)
-    messages.success(request, f"“{item.name}” was deleted.")
+    messages.success(request, _("“%(name)s” was deleted.") % {"name": item.name})
     return redirect("album_class", album_id=album_id, class_id=item.album_class_id)
 
 
@@ -329,7 +405,9 @@ def media_move(request: HttpRequest, album_id: int, media_id: int) -> HttpRespon
     form = MoveForm(item, request.POST)
     if form.is_valid():
         services.move_media(item, form.cleaned_data["to_class"])
-        messages.success(request, f"“{item.name}” was moved to {item.album_class.name}.")
+        messages.success(
+            request, _("“%(name)s” was moved to %(to)s.") % {"name": item.name, "to": item.album_class.name}
+        )
     else:
         messages.error(request, error_text(form))
     return redirect("album_class", album_id=album_id, class_id=former)

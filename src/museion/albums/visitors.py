@@ -7,6 +7,7 @@ its first photo, or else its first frame; no other media of the album is served.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import zipfile
@@ -20,6 +21,7 @@ from django.db.models.fields.files import FieldFile
 from django.http import HttpRequest
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from museion.albums.models import Album, AlbumClass, ModelVersion
 from museion.albums.recognize import current_classes
@@ -31,7 +33,7 @@ def visitor_album(slug: str) -> Album:
     """The album of a visitors' page that is on, or NotFound."""
     album = Album.objects.filter(slug=slug, published=True).select_related("published_version").first()
     if album is None:
-        raise NotFound("no published album here")
+        raise NotFound(_("no published album here"))
     return album
 
 
@@ -41,7 +43,9 @@ def works(album: Album) -> list[dict]:
 
 
 def work_card(album: Album, album_class: AlbumClass) -> dict:
-    return {**album_class.info(), "picture_url": picture_url(album_class)}
+    """In the album's default language (`lang`), with every other in `translations`: the page
+    shows the visitor's, offline too."""
+    return {**album_class.info(), "lang": album.default_language, "picture_url": picture_url(album_class)}
 
 
 def picture_url(album_class: AlbumClass) -> str | None:
@@ -61,7 +65,7 @@ def picture_of(album: Album, work: int) -> FieldFile:
         return found.cover
     item = found.shown_media()
     if item is None:
-        raise NotFound("this work has no picture")
+        raise NotFound(_("this work has no picture"))
     return item.file
 
 
@@ -101,7 +105,7 @@ class Recognizer:
 
 def live_version(album: Album) -> ModelVersion:
     if album.published_version is None:
-        raise NotFound("nothing is published here yet")
+        raise NotFound(_("nothing is published here yet"))
     return album.published_version
 
 
@@ -124,15 +128,21 @@ def recognizer(album: Album) -> Recognizer:
         "preprocess": {
             k: v for k, v in _bundle_json(version, "preprocess.json").items() if k in PREPROCESS_KEYS
         },
-        "labels": [
-            {"name": info["name"], "work": row.pk if row is not None else None}
-            for info, row in zip(version.classes, rows, strict=True)
-        ],
+        "labels": [_label(info["name"], row) for info, row in zip(version.classes, rows, strict=True)],
+        "default_language": album.default_language,
         "model_url": reverse("api:visitor_model", kwargs={"slug": album.slug}) + "?v=" + model.strip('"'),
         "model_etag": model,
     }
     body = json.dumps(description, sort_keys=True).encode()
     return Recognizer(version, description, f'"{hashlib.sha256(body).hexdigest()[:24]}"')
+
+
+def _label(name: str, row: AlbumClass | None) -> dict:
+    """An output's work, with its card in every language (title and description: the default's)."""
+    if row is None:
+        return {"name": name, "work": None}
+    texts = {"title": row.title or row.name, "description": row.description, "translations": row.translations}
+    return {"name": name, "work": row.pk, **texts}
 
 
 # What the service worker keeps for the page to open and recognise offline (the works' pictures
@@ -149,6 +159,7 @@ def offline_files(album: Album) -> list[str]:
     return [
         reverse("viewer", kwargs={"slug": album.slug}),
         reverse("api:visitor_works", kwargs={"slug": album.slug}),
+        reverse("javascript_catalog"),  # the page's words, in the language it was first opened in
         # onnxruntime-web is absent where `make` found no npm: the page asks the server then.
         *(static(name) for name in OFFLINE_STATIC if finders.find(name)),
     ]
@@ -157,6 +168,16 @@ def offline_files(album: Album) -> list[str]:
 def model_bytes(version: ModelVersion) -> bytes:
     """The live version's model.onnx as trained (the works' texts and the threshold are not in it)."""
     return _model(version.pk, version.bundle.name)
+
+
+def model_gzip(version: ModelVersion) -> bytes:
+    """model.onnx gzipped, made once per version (about a second for 11 MB)."""
+    return _model_gzip(version.pk, version.bundle.name)
+
+
+@lru_cache(maxsize=4)
+def _model_gzip(version_id: int, name: str) -> bytes:
+    return gzip.compress(_model(version_id, name), compresslevel=6, mtime=0)
 
 
 @lru_cache(maxsize=4)

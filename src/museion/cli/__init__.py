@@ -13,6 +13,7 @@ import os
 import click
 
 from museion import __version__
+from museion.cli._i18n import vision_message
 from museion.cli.cleanup import cleanup
 from museion.cli.models import models
 from museion.cli.recognizer import predict_command, train_command
@@ -30,7 +31,8 @@ class MuseionGroup(click.Group):
             return super().invoke(ctx)
         except (VisionError, ConfigError) as exc:
             # Errors meant for the user: one line on stderr, exit code 1, no traceback.
-            raise click.ClickException(str(exc)) from None
+            message = vision_message(exc) if isinstance(exc, VisionError) else str(exc)
+            raise click.ClickException(message) from None
 
 
 @click.group(cls=MuseionGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -7,6 +7,8 @@ from typing import Any
 
 import click
 
+from museion.cli._i18n import vision_message
+
 EXIT_BAD_INPUT = 3
 
 
@@ -15,4 +17,4 @@ def emit_json(data: Any) -> None:
 
 
 def report_bad_input(name: str, reason: object) -> None:
-    click.echo(f"museion: {name}: {reason}", err=True)
+    click.echo(f"museion: {name}: {vision_message(reason)}", err=True)

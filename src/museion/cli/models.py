@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from museion.cli._i18n import _
 from museion.cli._output import emit_json
 from museion.vision import catalog
 from museion.vision.catalog import Catalog, InputSpec, ModelSpec
@@ -49,8 +50,9 @@ def list_models(as_json: bool) -> None:
         emit_json(rows)
         return
     for row in rows:
-        where = f"{row['source']}: {row['path']}" if row["available"] else "not here (museion models pull)"
-        click.echo(f"{row['name']:24} {row['task']:9} {row['classes']:>5} classes  {where}")
+        where = f"{row['source']}: {row['path']}" if row["available"] else _("not here (museion models pull)")
+        classes = _("%(count)5d classes") % {"count": row["classes"]}
+        click.echo(f"{row['name']:24} {row['task']:9} {classes}  {where}")
 
 
 @models.command()
@@ -63,8 +65,12 @@ def pull(names: tuple[str, ...]) -> None:
     cat = Catalog()
     for name in names or tuple(catalog.BUILTIN):
         file = fetch(cat.get(name), progress=True)
-        origin = f" from {file.origin}" if file.origin else ""
-        click.echo(f"{name}: {file.path} ({file.source}{origin})")
+        source = (
+            _("%(source)s from %(origin)s") % {"source": file.source, "origin": file.origin}
+            if file.origin
+            else file.source
+        )
+        click.echo(f"{name}: {file.path} ({source})")
 
 
 @models.command("import")
@@ -101,7 +107,10 @@ def import_(file: Path, name: str, task: str, labels: Path | None, size: tuple[i
         labels=read_labels(labels) if labels else (),
         output=output, output_kind=output_kind, license=license_,
     )  # fmt: skip
-    click.echo(f"imported {spec.name} ({spec.task}, {len(spec.labels)} classes, input {spec.input.size})")
+    imported = _("imported %(name)s (%(task)s, %(count)s classes, input %(size)s)")
+    click.echo(
+        imported % {"name": spec.name, "task": spec.task, "count": len(spec.labels), "size": spec.input.size}
+    )
 
 
 @models.command()
@@ -111,8 +120,10 @@ def remove(name: str) -> None:
     spec = Catalog().get(name)
     removed = remove_model(spec)
     if removed:
-        click.echo(f"removed {removed}")
+        click.echo(_("removed %(path)s") % {"path": removed})
     elif spec.builtin:
-        click.echo(f"{name} has no cached copy here (files in mirror folders are never removed)")
+        click.echo(
+            _("%(name)s has no cached copy here (files in mirror folders are never removed)") % {"name": name}
+        )
     else:
-        click.echo(f"forgot {name}")
+        click.echo(_("forgot %(name)s") % {"name": name})

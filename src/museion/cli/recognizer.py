@@ -7,6 +7,8 @@ from pathlib import Path
 import click
 from tqdm import tqdm
 
+from museion.albums.job_messages import stage_text
+from museion.cli._i18n import _
 from museion.cli._output import EXIT_BAD_INPUT, emit_json, report_bad_input
 from museion.cli.vision import IMAGES, each_good, exit_if_bad
 from museion.vision.bundle import Bundle
@@ -40,12 +42,12 @@ def train_command(
     for problem in data.problems:
         report_bad_input(problem.split(": ", 1)[0], problem.split(": ", 1)[-1])
     if len(data.classes) < 2 or len({item.label for item in data.items}) < 2:
-        raise click.ClickException("a recognizer needs at least two class folders with pictures in them")
+        raise click.ClickException(_("a recognizer needs at least two class folders with pictures in them"))
     negative_images = [load_image(p) for p in sorted(negatives.iterdir()) if p.is_file()] if negatives else []
     with tqdm(total=100, desc="training", unit="%", disable=True if as_json else None, leave=False) as bar:
 
         def progress(fraction: float, stage: str) -> None:
-            bar.set_description(stage)
+            bar.set_description(stage_text(stage, _))
             bar.update(round(fraction * 100) - bar.n)
 
         head, metrics = train(data, TrainOptions(backbone=backbone, fps=fps), negative_images, progress)
@@ -60,22 +62,31 @@ def train_command(
 
 def _print_metrics(metrics: dict, out: Path) -> None:
     accuracy = metrics["accuracy"]
-    click.echo(f"wrote {out}: {len(metrics['classes'])} classes, {metrics['pictures']} pictures")
+    wrote = _("wrote %(out)s: %(classes)s classes, %(pictures)s pictures")
+    click.echo(wrote % {"out": out, "classes": len(metrics["classes"]), "pictures": metrics["pictures"]})
+    rows: list[tuple[str, str]] = []
     if accuracy is None:
-        click.echo("  no calibration photos")
+        click.echo("  " + _("no calibration photos"))
     else:
-        click.echo(f"  top-1 on calibration photos   {accuracy:.1%} ({metrics['validated']} phone photos "
-                   "of held-out pictures)")  # fmt: skip
-        click.echo(f"  known works refused           {metrics['known_refused']:.1%}")
-        click.echo(f"  works left out refused        {metrics['unknown_refused']:.1%}")
+        held_out = _("%(count)s phone photos of held-out pictures") % {"count": metrics["validated"]}
+        rows += [
+            (_("top-1 on calibration photos"), f"{accuracy:.1%} ({held_out})"),
+            (_("known works refused"), f"{metrics['known_refused']:.1%}"),
+            (_("works left out refused"), f"{metrics['unknown_refused']:.1%}"),
+        ]
+    thresholds = _("%(verified).3f with keypoints, %(alone).3f model.onnx alone")
     verified, alone = metrics["verified_threshold"], metrics["unknown_threshold"]
-    click.echo(f"  unknown thresholds            {verified:.3f} with keypoints, {alone:.3f} model.onnx alone")
-    click.echo(f"                                ({metrics['calibration']['basis']})")
-    check = metrics["export_check"]
-    click.echo(f"  export check                  {'ok' if check['ok'] else 'MISMATCH'}")
-    click.echo(f"  time                          {metrics['seconds']:.1f} s")
+    rows += [
+        (_("unknown thresholds"), thresholds % {"verified": verified, "alone": alone}),
+        ("", f"({metrics['calibration']['basis']})"),
+        (_("export check"), _("ok") if metrics["export_check"]["ok"] else _("MISMATCH")),
+        (_("time"), _("%(seconds).1f s") % {"seconds": metrics["seconds"]}),
+    ]
+    width = max(len(name) for name, _value in rows) + 3
+    for name, value in rows:
+        click.echo(f"  {name:<{width}}{value}")
     for warning in metrics.get("warnings", []):
-        click.echo(f"  warning: {warning}")
+        click.echo("  " + _("warning: %(warning)s") % {"warning": warning})
 
 
 @click.command("predict")
@@ -91,7 +102,7 @@ def predict_command(bundle: Path, images: tuple[str, ...], top_k: int, as_json: 
         results.append({"image": path, **result})
         if not as_json:
             best = result["predictions"][0]
-            verdict = "not recognized" if result["unknown"] else f"{best['label']} ({best['score']:.0%})"
+            verdict = _("not recognized") if result["unknown"] else f"{best['label']} ({best['score']:.0%})"
             click.echo(f"{path}: {verdict}")
     if as_json:
         emit_json(results)

@@ -221,6 +221,7 @@ def worker(queues: str, concurrency: int, loglevel: str, beat: bool) -> None:
     settings = _django_settings()
     from museion.web.celery import app
 
+    declare_queues(app, names.split(","))
     # A node name of its own: several workers on one machine must not share one.
     app.worker_main(
         [
@@ -230,6 +231,36 @@ def worker(queues: str, concurrency: int, loglevel: str, beat: bool) -> None:
             f"museion-{os.getpid()}@%h",
         ]
     )
+
+
+QUEUE_DECLARE_TRIES = 5
+
+
+def declare_queues(app: Any, names: list[str]) -> None:
+    """Make sure each queue exists on the broker before the worker starts consuming.
+
+    The embedded broker (SQLite through SQLAlchemy) creates a queue's row on first use with a
+    read then an insert: two workers starting at the same instant both insert, and the loser
+    dies with an IntegrityError. The loser's next try finds the row. Redis and RabbitMQ declare
+    queues atomically: they are left to Celery.
+    """
+    if not str(app.conf.broker_url or "").startswith("sqla+"):
+        return
+    try:
+        from sqlalchemy.exc import IntegrityError
+    except ImportError:  # no SQL broker installed: nothing can race this way
+        return
+    for attempt in range(1, QUEUE_DECLARE_TRIES + 1):
+        try:
+            with app.connection_for_write() as connection:  # a new session each try
+                channel = connection.default_channel
+                for name in names:
+                    channel.queue_declare(queue=name, durable=True, auto_delete=False)
+            return
+        except IntegrityError:
+            if attempt == QUEUE_DECLARE_TRIES:
+                raise
+            time.sleep(0.1 * attempt)
 
 
 # --- What runs in the fresh interpreter -------------------------------------------------------

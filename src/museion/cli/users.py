@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
+from museion.cli._i18n import _
 from museion.cli._output import emit_json
 from museion.cli.workspaces import _setup
 
@@ -24,7 +25,9 @@ def _account(email: str) -> User:
 
     user = User.objects.filter(email__iexact=email.strip()).first()
     if user is None:
-        raise click.ClickException(f"no account has the email {email!r}; `museion users list` shows them")
+        raise click.ClickException(
+            _("no account has the email %(email)s; `museion users list` shows them") % {"email": repr(email)}
+        )
     return user
 
 
@@ -40,8 +43,10 @@ def create_command(email: str, password: str, staff: bool) -> None:
     try:
         user = create_account(email, password, staff=staff)
     except SignupError as exc:
-        raise click.ClickException(f"the {exc.field} is refused: {exc.message}") from None
-    click.echo(f"{user.email}: account {user.pk} created")
+        raise click.ClickException(
+            _("the %(field)s is refused: %(reason)s") % {"field": exc.field, "reason": exc.message}
+        ) from None
+    click.echo(_("%(email)s: account %(id)s created") % {"email": user.email, "id": user.pk})
 
 
 @users.command("list")
@@ -69,9 +74,12 @@ def list_command(as_json: bool) -> None:
         emit_json(rows)
         return
     for r in rows:
-        state = "active" if r["active"] else "deactivated"
-        seen = (r["last_login"] or "never")[:16].replace("T", " ")
-        click.echo(f"{r['id']:>5}  {r['email'][:40]:<40}  {state:<11}  last sign-in {seen}")
+        state = _("active") if r["active"] else _("deactivated")
+        seen = r["last_login"][:16].replace("T", " ") if r["last_login"] else _("never")
+        click.echo(
+            f"{r['id']:>5}  {r['email'][:40]:<40}  {state:<11}  "
+            + _("last sign-in %(when)s") % {"when": seen}
+        )
 
 
 def _set_password(email: str, password: str) -> None:
@@ -82,8 +90,9 @@ def _set_password(email: str, password: str) -> None:
     try:
         revoked = reset_password(user, password)
     except PasswordError as exc:
-        raise click.ClickException(f"the password is refused: {exc}") from None
-    click.echo(f"{user.email}: password set, signed out everywhere, {revoked} API token(s) revoked")
+        raise click.ClickException(_("the password is refused: %(reason)s") % {"reason": exc}) from None
+    done = _("%(email)s: password set, signed out everywhere, %(revoked)s API token(s) revoked")
+    click.echo(done % {"email": user.email, "revoked": revoked})
 
 
 @users.command("set-password")
@@ -111,7 +120,8 @@ def deactivate_command(email: str) -> None:
 
     user = _account(email)
     revoked = set_active(user, False)
-    click.echo(f"{user.email}: deactivated, signed out everywhere, {revoked} API token(s) revoked")
+    done = _("%(email)s: deactivated, signed out everywhere, %(revoked)s API token(s) revoked")
+    click.echo(done % {"email": user.email, "revoked": revoked})
 
 
 @users.command("activate")
@@ -123,4 +133,4 @@ def activate_command(email: str) -> None:
 
     user = _account(email)
     set_active(user, True)
-    click.echo(f"{user.email}: active")
+    click.echo(_("%(email)s: active") % {"email": user.email})

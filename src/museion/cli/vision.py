@@ -9,6 +9,7 @@ from typing import TypeVar
 
 import click
 
+from museion.cli._i18n import _, ngettext, vision_message
 from museion.cli._output import EXIT_BAD_INPUT, emit_json, report_bad_input
 from museion.vision import catalog
 from museion.vision.classify import classify as classify_image
@@ -30,7 +31,7 @@ def _language(ctx: click.Context, param: click.Parameter, value: str | None) -> 
     try:
         return parse_lang(value)
     except InvalidLanguage as exc:
-        raise click.BadParameter(exc.message) from None
+        raise click.BadParameter(vision_message(exc.message)) from None
 
 
 LANG = click.option(
@@ -120,7 +121,11 @@ def detect(
 
 def _print_detections(result: dict) -> None:
     found = result["detections"]
-    click.echo(f"{result['image']} ({result['width']}x{result['height']}): {len(found)} found")
+    size = f"{result['width']}x{result['height']}"
+    line = ngettext(
+        "%(image)s (%(size)s): %(count)s found", "%(image)s (%(size)s): %(count)s found", len(found)
+    )
+    click.echo(line % {"image": result["image"], "size": size, "count": len(found)})
     for d in found:
         box = ", ".join(f"{v:.0f}" for v in d["box"])
         click.echo(f"  {d['score']:7.2%}  {d['label']}  [{box}]")
@@ -137,5 +142,6 @@ def _write_annotated(out: Path, source: str, image: object, found: list[Detectio
         draw(image, found).save(target, quality=90)  # type: ignore[arg-type]
     except OSError as exc:
         # The output folder, not the input, is at fault: stop with exit code 1.
-        raise click.ClickException(f"cannot write {target}: {exc.strerror or exc}") from None
+        reason = {"target": target, "reason": exc.strerror or exc}
+        raise click.ClickException(_("cannot write %(target)s: %(reason)s") % reason) from None
     return target

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from museion.cli._i18n import _
 from museion.cli._output import emit_json
 
 
@@ -61,13 +62,15 @@ def list_workspaces(as_json: bool) -> None:
 def set_limits(workspace_id: int, quota_mb: int | None, retention_days: int | None, defaults: bool) -> None:
     """Give a workspace its own quota and retention, instead of the server-wide settings."""
     if quota_mb is None and retention_days is None and not defaults:
-        raise click.UsageError("give --quota-mb, --retention-days or --default")
+        raise click.UsageError(_("give --quota-mb, --retention-days or --default"))
     _setup()
     from museion.accounts.models import Workspace
 
     workspace = Workspace.objects.filter(pk=workspace_id).first()
     if workspace is None:
-        raise click.ClickException(f"no workspace {workspace_id}; `museion workspaces list` shows them")
+        raise click.ClickException(
+            _("no workspace %(id)s; `museion workspaces list` shows them") % {"id": workspace_id}
+        )
     if defaults:
         workspace.quota_mb = workspace.retention_days = None
     if quota_mb is not None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 
 from museion.errors import DomainError
+from museion.http import vision_messages
 from museion.vision.errors import VisionError
 
 # The HTTP status of each refusal's code; any other code is a 400 (the request cannot be done as sent).
@@ -63,6 +64,7 @@ BAD_REQUEST = (
     "workspace_rule",
     "invalid_rotation",
     "invalid_language",
+    "invalid_translation",  # a class card's translations: not an object of texts, too long, too many
     "invalid_action",  # a review action other than assign, negative, discard
     "class_required",  # assigning a visitor's photo without naming the class
     "invalid_answer",  # a visitor answer reported with an impossible time
@@ -78,7 +80,8 @@ def refusal_response(exc: DomainError | VisionError) -> JsonResponse:
     # A refusal that passes with time (`too_busy`) says when to try again.
     retry_after = getattr(exc, "retry_after", None)
     headers = {"Retry-After": str(retry_after)} if retry_after else None
-    return error_response(status_for(exc.code), exc.code, exc.message, headers)
+    message = vision_messages.translated(exc.message) if isinstance(exc, VisionError) else exc.message
+    return error_response(status_for(exc.code), exc.code, message, headers)
 
 
 class ApiError(Exception):

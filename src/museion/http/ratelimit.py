@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from museion.http.errors import ApiError
 
@@ -45,7 +46,10 @@ def hit(scope: str, ident: str, rate: tuple[int, int]) -> None:
     if used > count:
         retry = seconds - int(time.time()) % seconds
         raise ApiError(
-            429, "rate_limited", f"too many requests; try again in {retry} s", {"Retry-After": str(retry)}
+            429,
+            "rate_limited",
+            _("too many requests; try again in %(seconds)s s") % {"seconds": retry},
+            {"Retry-After": str(retry)},
         )
 
 

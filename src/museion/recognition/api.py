@@ -9,6 +9,7 @@ from typing import Annotated
 from django.http import FileResponse, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
 from ninja import File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import BeforeValidator, Field, WithJsonSchema
@@ -32,7 +33,7 @@ TOP_K_MAX = 1000
 def _iso_date(value: object) -> object:
     """Only `YYYY-MM-DD`, as the schema's `format: date` says: pydantic alone reads `0` as 1970-01-01."""
     if isinstance(value, str) and not ISO_DATE.fullmatch(value):
-        raise ValueError("expected a date as YYYY-MM-DD")
+        raise ValueError(_("expected a date as YYYY-MM-DD"))
     return value
 
 
@@ -93,14 +94,21 @@ def heat_map(
     model: Form[str] = DEFAULT_CLASSIFIER,
     grid: int = Form(7, ge=GRID_MIN, le=GRID_MAX),
     index: FormLabelIndex = Form(None, ge=0),  # noqa: B008 (Annotated, as FormBool)
+    lang: str | None = Query(None, max_length=MAX_TAG),
 ) -> JsonResponse:
     """An occlusion heat map of a classifier: its score for one label (`index`, else its top label)
-    with each cell of a grid x grid over the photo greyed in turn. Never stored; one at a time per
-    server process (429 `too_busy` with Retry-After while another is computed)."""
+    with each cell of a grid x grid over the photo greyed in turn, the label in `lang` as
+    `/predict`'s. Never stored; one at a time per server process (429 `too_busy` with Retry-After
+    while another is computed)."""
     resolve_user(request)
     limit_request(request, "predict")
     spec = services.servable_model(model)
-    return JsonResponse(services.heat_map(read_upload(image), spec, grid=grid, index=index))
+    language = choose(lang, request.headers.get("Accept-Language"))
+    found = services.heat_map(read_upload(image), spec, grid=grid, index=index, lang=language)
+    response = JsonResponse(found)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ("Accept-Language",))
+    return response
 
 
 class HistoryQuery(Schema):

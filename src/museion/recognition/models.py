@@ -7,7 +7,8 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from museion.vision.catalog import first_synonym
+from museion.vision.catalog import ModelSpec, first_synonym
+from museion.vision.languages import ENGLISH
 
 SHOWN_TOP = 5  # a classifier's labels shown again on the prediction's page
 
@@ -46,10 +47,17 @@ class Prediction(models.Model):
         # Predictions stored before the API's `label` became the first synonym keep the whole label.
         return first_synonym(self.label) if self.label else ""
 
-    def shown_items(self) -> list[dict]:
-        """What the page shows again: a classifier's top labels, or every box, with common names."""
+    def shown_items(self, spec: ModelSpec | None = None, lang: str = ENGLISH) -> list[dict]:
+        """What the page shows again: a classifier's top labels, or every box, with common names,
+        in `lang` when `spec` is the model that answered (the history keeps English)."""
         items = self.result[:SHOWN_TOP] if self.task == "classify" else self.result
-        return [{**item, "label": first_synonym(item.get("label", ""))} for item in items]
+        return [{**item, "label": common_name(item, spec, lang)} for item in items]
+
+    def shown_title(self, spec: ModelSpec | None = None, lang: str = ENGLISH) -> str:
+        """The top label, as `shown_items` names it; "" when nothing was found."""
+        if not self.label:
+            return ""
+        return common_name(self.result[0], spec, lang) if self.result else self.shown_label
 
     def summary(self) -> dict:
         return {
@@ -70,3 +78,13 @@ class Prediction(models.Model):
             "thumbnail_url": self.thumbnail_url,
             self.items_key: self.result,
         }
+
+
+def common_name(item: dict, spec: ModelSpec | None, lang: str) -> str:
+    """A stored item's name in `lang`: by its index, where the model still has that label (a model
+    imported again under the name may not), else the English one kept."""
+    english = first_synonym(item.get("label", ""))
+    index = item.get("index")
+    if spec is None or lang == ENGLISH or not isinstance(index, int) or not 0 <= index < len(spec.labels):
+        return english
+    return spec.common_label(index, lang) if first_synonym(spec.label(index)) == english else english

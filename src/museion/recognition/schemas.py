@@ -64,8 +64,10 @@ class HeatMapOut(Schema):
     model: str
     width: int
     height: int
-    label: str
+    label: str  # in `lang`
+    label_en: str
     full_label: str
+    lang: str
     index: int
     score: float  # the label's score on the whole photo
     grid: int

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from museion.accounts.models import User
 from museion.errors import DomainError
@@ -113,13 +114,20 @@ class HeatMapBusy(DomainError):
         self.retry_after = HEAT_MAP_RETRY_AFTER
 
 
-def heat_map(data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None = None) -> dict:
+def heat_map(
+    data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None = None, lang: str = ENGLISH
+) -> dict:
     """How the classifier's score for label `index` (its top label when None) changes as each cell
-    of a `grid` x `grid` over the photo is greyed; the region is in the uploaded photo's pixels."""
+    of a `grid` x `grid` over the photo is greyed; the region is in the uploaded photo's pixels,
+    the label in `lang` as `predict`'s are."""
     if spec.task != "classify":
         raise WrongTask(f"{spec.name!r} detects objects; a heat map needs a classifier")
     if index is not None and not 0 <= index < len(spec.labels):
-        raise DomainError("unknown_label", f"the model has labels 0 to {len(spec.labels) - 1}, not {index}")
+        raise DomainError(
+            "unknown_label",
+            _("the model has labels 0 to %(last)s, not %(index)s")
+            % {"last": len(spec.labels) - 1, "index": index},
+        )
     photo = open_photo(data, target_size=spec.input.decode_size)
     if not HEAT_MAPS_AT_ONCE.acquire(blocking=False):
         raise HeatMapBusy()
@@ -128,10 +136,10 @@ def heat_map(data: bytes, spec: ModelSpec, *, grid: int = 7, index: int | None =
     finally:
         HEAT_MAPS_AT_ONCE.release()
     region = [v * photo.scale for v in found.region]
+    label = named({"index": found.index, "label": spec.label(found.index)}, spec, lang)
     return {
         "model": spec.name, "width": photo.width, "height": photo.height,
-        "label": first_synonym(spec.label(found.index)), "full_label": spec.label(found.index),
-        **found.to_dict(), "region": region,
+        **found.to_dict(), **label, "region": region, "lang": lang,
     }  # fmt: skip
 
 

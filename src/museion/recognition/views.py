@@ -8,25 +8,47 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_POST
 
 from museion.recognition import services
 from museion.recognition.history import filtered, history_page
 from museion.recognition.models import Prediction
-from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog
+from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog, ModelSpec
+from museion.vision.languages import ENGLISH, shipped
 
 
-def _titles() -> dict[str, str]:
+def _titles(models: list[dict]) -> dict[str, str]:
     """Each model's name to its catalog title: pages show titles, the API and filters use names."""
-    return {m["name"]: m["title"] for m in _servable_models()}
+    return {m["name"]: m["title"] for m in models}
 
 
-def _servable_models() -> list[dict]:
+# The built-in catalog's titles, for `make messages` (museion.vision knows nothing of Django); a page
+# shows each in the reader's language, and a model added to the catalog later shows as it is named.
+CATALOG_TITLES = (
+    gettext_noop("MobileNetV2 int8 (ImageNet, 1000 classes; answers vary by CPU)"),
+    gettext_noop("MobileNetV2 (ImageNet, 1000 classes)"),
+    gettext_noop("YOLOX-Nano (COCO, 80 classes)"),
+)
+
+
+def _reader_language() -> str:
+    """The page's language where the built-in labels come in it, else English."""
+    return shipped(translation.get_language() or ENGLISH) or ENGLISH
+
+
+def _servable_specs() -> dict[str, ModelSpec]:
+    """The catalog's classifiers and detectors (read once a page: imported models are a file)."""
+    return {name: s for name, s in Catalog().all().items() if s.task in ("classify", "detect")}
+
+
+def _servable_models(specs: dict[str, ModelSpec] | None = None) -> list[dict]:
     return [
-        {"name": s.name, "title": s.title or s.name, "task": s.task, "classes": len(s.labels)}
-        for s in Catalog().all().values()
-        if s.task in ("classify", "detect")
+        {"name": s.name, "title": _(s.title or s.name), "task": s.task, "classes": len(s.labels)}
+        for s in (_servable_specs() if specs is None else specs).values()
     ]
 
 
@@ -62,12 +84,15 @@ def history(request: HttpRequest) -> HttpResponse:
     page = history_page(filtered(request.user, model, start, end), page_number)  # type: ignore[arg-type]
     query = request.GET.copy()
     query.pop("page", None)
-    titles = _titles()
+    specs, lang = _servable_specs(), _reader_language()
+    models = _servable_models(specs)
+    titles = _titles(models)
     for p in page.items:
         p.model_title = titles.get(p.model, p.model)  # type: ignore[attr-defined]
+        p.title = p.shown_title(specs.get(p.model), lang)  # type: ignore[attr-defined]
     context = {
         "page": page, "page_range": range(1, page.pages + 1), "query": query.urlencode(),
-        "models": _servable_models(), "model": model, "start": start, "end": end,
+        "models": models, "model": model, "start": start, "end": end,
         "filtering": bool(model or start or end),
     }  # fmt: skip
     return render(request, "recognition/history.html", context)
@@ -77,13 +102,17 @@ def history(request: HttpRequest) -> HttpResponse:
 def prediction_page(request: HttpRequest, prediction_id: int) -> HttpResponse:
     """One stored prediction again: its photo with the boxes, or its top labels."""
     prediction = get_object_or_404(Prediction, pk=prediction_id, user=request.user)
+    specs, lang = _servable_specs(), _reader_language()
+    spec = specs.get(prediction.model)
+    items = prediction.shown_items(spec, lang)
     context = {
         "prediction": prediction,
-        "model_title": _titles().get(prediction.model, prediction.model),
-        "items": prediction.shown_items(),
+        "title": prediction.shown_title(spec, lang),
+        "model_title": _titles(_servable_models(specs)).get(prediction.model, prediction.model),
+        "items": items,
         # For the boxes drawn again over the photo (boxes.js), in the API's shape.
         "answer": {"task": prediction.task, "width": prediction.width, "height": prediction.height,
-                   "detections": prediction.shown_items() if prediction.task == "detect" else []},
+                   "detections": items if prediction.task == "detect" else []},
     }  # fmt: skip
     return render(request, "recognition/prediction.html", context)
 
@@ -92,7 +121,7 @@ def prediction_page(request: HttpRequest, prediction_id: int) -> HttpResponse:
 @require_POST
 def delete_prediction(request: HttpRequest, prediction_id: int) -> HttpResponse:
     services.delete(get_object_or_404(Prediction, pk=prediction_id, user=request.user))
-    messages.success(request, "The prediction was deleted.")
+    messages.success(request, _("The prediction was deleted."))
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
         target = "history"  # only back to a page of this site: never an open redirect

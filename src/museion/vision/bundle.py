@@ -27,7 +27,7 @@ from onnx import TensorProto, helper, numpy_helper
 from onnx.utils import Extractor
 from PIL import Image
 
-from museion.vision import keypoints
+from museion.vision import keypoints, second_look
 from museion.vision.catalog import InputSpec, ModelSpec
 from museion.vision.errors import InvalidModel
 from museion.vision.fetch import fetch
@@ -38,6 +38,15 @@ from museion.vision.runtime import EMBEDDING_OUTPUT, _with_embedding_output
 
 FEATURES = "museion_backbone_features"
 README = (Path(__file__).parent / "bundle_readme.md").read_text("utf-8")
+# The bundle's own viewer (viewer/index.html) runs the visitors' page's recognizer.js: one file,
+# served by the albums app and copied into every bundle, so the two never recognise differently.
+RECOGNIZER_JS = Path(__file__).parents[1] / "albums" / "static" / "museion" / "recognizer.js"
+VIEWER_HTML = Path(__file__).parent / "viewer" / "index.html"
+
+
+def viewer_files() -> dict[str, bytes]:
+    """viewer/ inside a bundle: the page and the recognizer (onnxruntime-web is not shipped: README)."""
+    return {"viewer/index.html": VIEWER_HTML.read_bytes(), "viewer/recognizer.js": RECOGNIZER_JS.read_bytes()}
 
 
 def recognizer_input(backbone: ModelSpec) -> InputSpec:
@@ -159,6 +168,8 @@ def write_bundle(
         zf.writestr("preprocess.json", json.dumps(preprocess, indent=2))
         zf.writestr("metrics.json", json.dumps(metrics, indent=2, ensure_ascii=False))
         zf.writestr("README.md", README)
+        for name, content in viewer_files().items():
+            zf.writestr(name, content)
     tmp.replace(path)
 
 
@@ -172,6 +183,7 @@ def with_current(
     metrics keep the other figures as trained.
     """
     out = io.BytesIO()
+    viewer = viewer_files()  # today's viewer, also in a bundle made before it existed
     with (
         zipfile.ZipFile(io.BytesIO(data)) as old,
         zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=ZIP_LEVEL) as new,
@@ -189,6 +201,10 @@ def with_current(
                 content = replace(head, threshold=threshold, global_threshold=global_threshold).to_bytes()
             elif name == "README.md":
                 content = README.encode()
+            elif name in viewer:
+                continue
+            new.writestr(name, content)
+        for name, content in viewer.items():
             new.writestr(name, content)
     return out.getvalue()
 
@@ -231,19 +247,27 @@ class Bundle:
         )
         return np.asarray(fit(picture, spec)[0], np.uint8)
 
+    def _verified_look(self, picture: Image.Image) -> np.ndarray:
+        """A picture's deciding scores as the server's: model.onnx's similarity, then the keypoint check."""
+        assert self.head is not None
+        (s,), (e,) = self.session.run(["similarity", "embedding"], {"image": self.pixels(picture)[None]})
+        return self.head.verified(e, s, keypoints.extract(picture))
+
     def predict(self, images: list[ImageSource], top_k: int = 3, verify: bool = True) -> list[dict]:
         """Each photo's best classes and unknown verdict: with the server's keypoint check where
         the bundle holds the head and `verify` is on, else model.onnx's global answer alone."""
         results = []
         for image in images:
-            photo = open_photo(image, target_size=keypoints.decode_size).image
-            (p,), (s,), (e,) = self.session.run(
-                ["probabilities", "similarity", "embedding"], {"image": self.pixels(photo)[None]}
-            )
-            threshold = self.threshold
             if verify and self.head is not None and self.head.references is not None:
-                s = self.head.verified(e, s, keypoints.extract(photo))
-                p, threshold = softmax(s[None] * SHARPNESS)[0], self.head.threshold
+                threshold = self.head.threshold
+                s = second_look.decided(image, self._verified_look, threshold)
+                p = softmax(s[None] * SHARPNESS)[0]
+            else:
+                photo = open_photo(image, target_size=keypoints.decode_size).image
+                (p,), (s,) = self.session.run(
+                    ["probabilities", "similarity"], {"image": self.pixels(photo)[None]}
+                )
+                threshold = self.threshold
             order = np.argsort(-s, kind="stable")[:top_k]
             results.append({
                 "unknown": bool(s[order[0]] < threshold),

@@ -19,8 +19,8 @@ from museion.vision.errors import InvalidLanguage
 ENGLISH = "en"
 # English first: it is the fallback and the labels the models were trained with. A language is
 # listed once its label files are complete, so that an answer's "lang" is the labels' language.
-LANGUAGES: tuple[str, ...] = (ENGLISH, "zh-hans")
-LANGUAGE_NAMES = {"en": "English", "zh-hans": "简体中文"}
+LANGUAGES: tuple[str, ...] = (ENGLISH, "zh-hans", "fr", "de")
+LANGUAGE_NAMES = {"en": "English", "zh-hans": "简体中文", "fr": "Français", "de": "Deutsch"}
 MAX_TAG = 35  # RFC 5646's advice for the longest tag worth keeping
 TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 # Chinese written in Traditional characters: a reader of it is not given Simplified labels.

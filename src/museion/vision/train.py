@@ -1,7 +1,9 @@
 """Training a recognizer from a folder of classes, as `museion train` does.
 
 DATASET_DIR holds one folder per class with photos and/or videos, and an
-optional `info.json` per class: {"title": ..., "description": ..., "url": ...}.
+optional `info.json` per class: {"title": ..., "description": ..., "url": ...,
+"translations": {"fr": {"title": ..., "description": ...}}}, the card in other languages
+(labels.json carries them; the bundle's viewer shows the visitor's).
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ class ClassInfo:
     title: str = ""
     description: str = ""
     url: str = ""
+    translations: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -98,7 +101,11 @@ def read_dataset(root: Path, fps: float) -> Dataset:
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
     data = Dataset([], [])
     for label, folder in enumerate(folders):
-        data.classes.append(_class_info(folder))
+        try:
+            data.classes.append(_class_info(folder))
+        except ValueError as exc:  # the card is left to the folder's name; the pictures still count
+            data.problems.append(f"{folder / 'info.json'}: {exc}")
+            data.classes.append(ClassInfo(folder.name))
         for path in sorted(f for f in folder.iterdir() if f.is_file() and f.name != "info.json"):
             try:
                 data.items.extend(_items_of(path, label, fps))
@@ -107,14 +114,40 @@ def read_dataset(root: Path, fps: float) -> Dataset:
     return data
 
 
+INFO_MAX_BYTES = 1 << 20  # a card's texts in fifty languages are far less
+
+
 def _class_info(folder: Path) -> ClassInfo:
+    """A class's card from its info.json, or ValueError saying what is wrong with the file."""
     info = ClassInfo(folder.name)
     path = folder / "info.json"
-    if path.is_file():
+    if not path.is_file():
+        return info
+    if path.stat().st_size > INFO_MAX_BYTES:
+        raise ValueError(f"info.json is over {INFO_MAX_BYTES >> 20} MB")
+    try:
         raw = json.loads(path.read_text("utf-8"))
-        for key in ("title", "description", "url"):
-            setattr(info, key, str(raw.get(key, "")))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"info.json is not JSON text ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ValueError('info.json must be an object: {"title": ..., "description": ..., "url": ...}')
+    for key in ("title", "description", "url"):
+        setattr(info, key, str(raw.get(key) or ""))
+    info.translations = _translations(raw.get("translations") or {})
     return info
+
+
+def _translations(raw: object) -> dict[str, dict[str, str]]:
+    """{"zh-Hans": {"title", "description"}} with tags as labels.json keeps them (`zh-hans`)."""
+    if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
+        raise ValueError('info.json\'s translations must be {"fr": {"title": ..., "description": ...}, ...}')
+    return {
+        str(tag).strip().replace("_", "-").lower(): {
+            "title": str(text.get("title") or ""),
+            "description": str(text.get("description") or ""),
+        }
+        for tag, text in sorted(raw.items())
+    }
 
 
 def _items_of(path: Path, label: int, fps: float) -> Iterator[Item]:

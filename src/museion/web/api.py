@@ -8,6 +8,7 @@ import logging
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
+from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
@@ -113,12 +114,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return error_response(401, "unauthorized", "sign in, or send 'Authorization: Bearer <token>'")
+    return error_response(401, "unauthorized", _("sign in, or send 'Authorization: Bearer <token>'"))
 
 
 @api.exception_handler(Http404)
 def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return error_response(404, "not_found", "not found")
+    return error_response(404, "not_found", _("not found"))
 
 
 @api.exception_handler(HttpError)
@@ -133,13 +134,15 @@ def on_suspicious(request: HttpRequest, exc: SuspiciousOperation) -> HttpRespons
     # Django's own refusals of a request (a body over DATA_UPLOAD_MAX_MEMORY_SIZE, too many
     # fields): the client's fault, not a 500.
     if isinstance(exc, RequestDataTooBig):
-        return error_response(413, "too_large", "the request body is too large")
-    return error_response(400, "bad_request", "the request was refused as malformed")
+        return error_response(413, "too_large", _("the request body is too large"))
+    return error_response(400, "bad_request", _("the request was refused as malformed"))
 
 
 @api.exception_handler(MultiPartParserError)
 def on_bad_multipart(request: HttpRequest, exc: MultiPartParserError) -> HttpResponse:
-    return error_response(400, "bad_multipart", f"the multipart form cannot be read: {exc}")
+    return error_response(
+        400, "bad_multipart", _("the multipart form cannot be read: %(reason)s") % {"reason": exc}
+    )
 
 
 @api.exception_handler(Exception)
@@ -151,10 +154,10 @@ def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
         log.error("storage full on %s %s: %s", request.method, request.path, exc)
         return error_response(
-            507, "storage_full", "the server's storage is full; nothing was stored. Tell its operator"
+            507, "storage_full", _("the server's storage is full; nothing was stored. Tell its operator")
         )
     log.exception("unexpected error on %s %s", request.method, request.path)
-    return error_response(500, "internal_error", "something went wrong on the server; it has been logged")
+    return error_response(500, "internal_error", _("something went wrong on the server; it has been logged"))
 
 
 def describe_validation(errors: list[dict]) -> str:

@@ -21,9 +21,11 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParser
 from django.utils.cache import patch_vary_headers
 from django.utils.http import parse_header_parameters
+from django.utils.translation import gettext as _
 
 from museion.http.errors import error_response, is_api
 from museion.http.multipart import read_form
+from museion.http.uploads import over_the_limit_message
 from museion.web.parsing import NUL
 
 CORS_METHODS = "GET, POST, PATCH, DELETE, OPTIONS"
@@ -39,7 +41,7 @@ def _refuse_nul_url(request: HttpRequest) -> HttpResponse | None:
     """A NUL in the URL, for every operation: ninja's parser sees only those with a body or a query."""
     if NUL not in request.path_info:
         return None
-    return error_response(400, "invalid_request", "the URL: text may not contain NUL characters (\\u0000)")
+    return error_response(400, "invalid_request", _("the URL: text may not contain NUL characters (\\u0000)"))
 
 
 class ApiGuardMiddleware:
@@ -83,18 +85,18 @@ class ApiGuardMiddleware:
         if response.status_code != 405 or "json" in response.get("Content-Type", ""):
             return response
         allow = {"Allow": response["Allow"]} if response.has_header("Allow") else {}
-        return error_response(405, "method_not_allowed", f"{request.method} is not allowed here", allow)
+        return error_response(
+            405, "method_not_allowed", _("%(method)s is not allowed here") % {"method": request.method}, allow
+        )
 
     @staticmethod
     def _refuse_oversized(request: HttpRequest) -> HttpResponse | None:
         try:
             length = int(request.headers.get("Content-Length") or 0)
         except ValueError:
-            return error_response(400, "bad_request", "Content-Length is not a number")
+            return error_response(400, "bad_request", _("Content-Length is not a number"))
         if over_the_limit(length):
-            return error_response(
-                413, "too_large", f"the upload is over the limit of {settings.MAX_UPLOAD_BYTES / 1e6:.0f} MB"
-            )
+            return error_response(413, "too_large", over_the_limit_message())
         return None
 
 
@@ -148,11 +150,11 @@ def _refuse_bad_multipart(request: HttpRequest) -> HttpResponse | None:
     """A form without a usable boundary cannot be parsed: 400, not Django's parser error (a 500)."""
     if request.content_type != "multipart/form-data":  # the only multipart type Django parses
         return None
-    _, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
+    _type, params = parse_header_parameters(request.META.get("CONTENT_TYPE", ""))
     if MultiPartParser.boundary_re.fullmatch(params.get("boundary", "")):
         return None
     return error_response(
-        400, "bad_multipart", "Content-Type multipart/form-data needs a boundary, as in `; boundary=XYZ`"
+        400, "bad_multipart", _("Content-Type multipart/form-data needs a boundary, as in `; boundary=XYZ`")
     )
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 
 from django.http import HttpRequest
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 from ninja.parser import Parser
 
 from museion.http.errors import ApiError
@@ -28,7 +29,7 @@ class TextParser(Parser):
         data = json.loads(request.body)
         if not isinstance(data, dict):
             # Every JSON body of the API is an object; ninja would read `[null, null]` as one with no fields.
-            raise ApiError(400, "invalid_request", "the body must be a JSON object")
+            raise ApiError(400, "invalid_request", _("the body must be a JSON object"))
         for where, text in _texts(data):
             refuse_nul(where, text)
         return data
@@ -45,7 +46,11 @@ class TextParser(Parser):
 
 def refuse_nul(where: str, text: str) -> None:
     if NUL in text:
-        raise ApiError(400, "invalid_request", f"{where}: text may not contain NUL characters (\\u0000)")
+        raise ApiError(
+            400,
+            "invalid_request",
+            _("%(where)s: text may not contain NUL characters (\\u0000)") % {"where": where},
+        )
 
 
 def _texts(value: object) -> Iterator[tuple[str, str]]:

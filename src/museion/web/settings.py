@@ -75,6 +75,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "museion.web.overload.ShedLoadMiddleware",  # first: a refused request costs nothing more
+    # Early, so that every refusal after it (the API guard's too) is in the caller's language: the
+    # language switch's cookie, else Accept-Language, else English.
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "museion.web.middleware.ApiGuardMiddleware",
@@ -149,9 +152,13 @@ LOGIN_URL = "signin"
 LOGIN_REDIRECT_URL = "predict"
 LOGOUT_REDIRECT_URL = "home"
 
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The interface's languages (catalogs in src/museion/locale; a new one: `make language LANG=xx`).
+LANGUAGES = [("en", "English"), ("zh-hans", "简体中文"), ("fr", "Français"), ("de", "Deutsch")]
+LOCALE_PATHS = [Path(__file__).resolve().parent.parent / "locale"]
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
-USE_I18N = False
+USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
@@ -188,6 +195,17 @@ STORAGES = {
 }
 # Serve straight from the apps' static folders when collectstatic was not run.
 WHITENOISE_USE_FINDERS = True
+
+
+def _isolated_runtime(headers: dict, path: str, url: str) -> None:
+    """onnxruntime-web's threads are workers running its .mjs: a cross-origin isolated page (the
+    visitors') starts them only when that script says COEP itself; without it the runtime hangs."""
+    if url.startswith(STATIC_URL + "museion/ort/"):
+        headers["Cross-Origin-Embedder-Policy"] = "require-corp"
+        headers["Cross-Origin-Resource-Policy"] = "same-origin"
+
+
+WHITENOISE_ADD_HEADERS_FUNCTION = _isolated_runtime
 
 MAX_UPLOAD_BYTES = int(env_float("MUSEION_MAX_UPLOAD_MB", 20.0, minimum=0.01) * 1_000_000)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000  # non-file form fields and JSON bodies

@@ -9,9 +9,11 @@
 
   const POLL_MS = 1000;
   const FINAL = ["succeeded", "failed", "cancelled"];
-  const STATUS = { queued: "Queued", running: "Running", succeeded: "Done", failed: "Failed", cancelled: "Cancelled" };
-
-  const { $, make, sentence, csrfToken } = window.Museion;
+  const { $, make, sentence, csrfToken, gettext, ngettext, interpolate, onChosen } = window.Museion;
+  const STATUS = {
+    queued: gettext("Queued"), running: gettext("Running"), succeeded: gettext("Done"),
+    failed: gettext("Failed"), cancelled: gettext("Cancelled"),
+  };
   const root = $("album");
   if (!root) return;
   const API = root.dataset.api;
@@ -25,8 +27,8 @@
     return x === null || x === undefined ? "—" : (x * 100).toFixed(1) + "%";
   }
 
-  function plural(n, word) {
-    return n + " " + word + (n === 1 ? "" : "s");
+  function framesKept(n) {
+    return interpolate(ngettext("%(n)s frame kept", "%(n)s frames kept", n), { n });
   }
 
   // A call to the JSON API: resolves with { ok, status, data }; rejects when the server is unreachable.
@@ -91,15 +93,17 @@
   const jobs = new Map(); // id -> { job, row, status, bar, stage, cancel }
 
   function jobTitle(job, name) {
-    return job.kind === "train" ? "Training" : "Frames of " + (name || "a video");
+    return job.kind === "train" ? gettext("Training") : interpolate(gettext("Frames of %(name)s"), { name: name || gettext("a video") });
   }
 
   function jobText(job) {
     const result = job.result || {};
-    if (job.status === "failed") return "Failed: " + (job.error || "unknown error");
-    if (job.status === "cancelled") return "Cancelled.";
-    if (job.status === "succeeded" && job.kind === "video") return plural(result.frames || 0, "frame") + " kept";
-    if (job.status === "succeeded") return "Version " + result.version + " · accuracy " + percent(result.accuracy);
+    if (job.status === "failed") return interpolate(gettext("Failed: %(reason)s"), { reason: job.error || gettext("unknown error") });
+    if (job.status === "cancelled") return gettext("Cancelled.");
+    if (job.status === "succeeded" && job.kind === "video") return framesKept(result.frames || 0);
+    if (job.status === "succeeded") {
+      return interpolate(gettext("Version %(version)s · accuracy %(accuracy)s"), { version: result.version, accuracy: percent(result.accuracy) });
+    }
     return job.stage || STATUS[job.status] || job.status;
   }
 
@@ -114,7 +118,7 @@
     row.append(head, bar, stage);
     let cancel = null;
     if (canEdit) {
-      cancel = make("button", "secondary small job-cancel", "Cancel");
+      cancel = make("button", "secondary small job-cancel", gettext("Cancel"));
       cancel.type = "button";
       cancel.addEventListener("click", () => cancelJob(job.id));
       row.append(cancel);
@@ -160,9 +164,9 @@
     try {
       const result = await call("POST", "/jobs/" + id + "/cancel");
       if (result.ok) renderJob(entry, result.data);
-      else jobsMessage.textContent = errorOf(result, "The job could not be cancelled.");
+      else jobsMessage.textContent = errorOf(result, gettext("The job could not be cancelled."));
     } catch (e) {
-      jobsMessage.textContent = "Could not reach the server.";
+      jobsMessage.textContent = gettext("Could not reach the server.");
     } finally {
       entry.cancel.disabled = false;
     }
@@ -177,9 +181,9 @@
       try {
         const result = await call("POST", albumPath + "/train");
         if (result.ok) addJob(result.data.job, "", true);
-        else jobsMessage.textContent = errorOf(result, "Training could not start.");
+        else jobsMessage.textContent = errorOf(result, gettext("Training could not start."));
       } catch (e) {
-        jobsMessage.textContent = "Could not reach the server.";
+        jobsMessage.textContent = gettext("Could not reach the server.");
       } finally {
         button.disabled = false;
       }
@@ -194,12 +198,12 @@
   function addFiles(zone, list, files) {
     for (const file of files) {
       const row = make("li", "upload-row");
-      const status = make("span", "file-status", "Waiting…");
-      const bar = progressBar("Uploading " + file.name);
+      const status = make("span", "file-status", gettext("Waiting…"));
+      const bar = progressBar(interpolate(gettext("Uploading %(name)s"), { name: file.name }));
       row.append(make("span", "file-name", file.name), status, bar);
       list.append(row);
       const task = { url: zone.dataset.url, file, row, status, bar };
-      if (file.size > maxBytes) refuse(task, "the file is over the upload limit of " + Math.round(maxBytes / 1e6) + " MB");
+      if (file.size > maxBytes) refuse(task, interpolate(gettext("the file is over the upload limit of %(mb)s MB"), { mb: Math.round(maxBytes / 1e6) }));
       else queue.push(task);
     }
     pump();
@@ -208,7 +212,7 @@
   function refuse(task, reason) {
     task.row.classList.add("refused");
     task.bar.hidden = true;
-    task.status.textContent = "Refused: " + reason;
+    task.status.textContent = interpolate(gettext("Refused: %(reason)s"), { reason });
   }
 
   async function pump() {
@@ -232,14 +236,14 @@
       xhr.open("POST", task.url);
       xhr.setRequestHeader("X-CSRFToken", csrfToken());
       xhr.responseType = "json";
-      task.status.textContent = "Uploading…";
+      task.status.textContent = gettext("Uploading…");
       xhr.upload.onprogress = (e) => e.lengthComputable && setBar(task.bar, e.loaded / e.total);
       xhr.upload.onload = () => {
         setBar(task.bar, 1);
-        task.status.textContent = "Checking…";
+        task.status.textContent = gettext("Checking…");
       };
       xhr.onload = () => resolve(received(task, xhr));
-      xhr.onerror = () => resolve(refuse(task, "the server could not be reached"));
+      xhr.onerror = () => resolve(refuse(task, gettext("the server could not be reached")));
       xhr.send(body);
     });
   }
@@ -257,12 +261,12 @@
       if (!result.ok) return;
       const job = result.data;
       if (!FINAL.includes(job.status)) continue;
-      if (job.status === "succeeded") task.status.textContent = "Done: " + plural((job.result || {}).frames || 0, "frame") + " kept";
-      else if (job.status === "cancelled") task.status.textContent = "Cancelled";
+      if (job.status === "succeeded") task.status.textContent = interpolate(gettext("Done: %(what)s"), { what: framesKept((job.result || {}).frames || 0) });
+      else if (job.status === "cancelled") task.status.textContent = gettext("Cancelled");
       else {
         task.row.classList.remove("accepted");
         task.row.classList.add("refused");
-        task.status.textContent = "Refused: " + (job.error || "the video could not be read");
+        task.status.textContent = interpolate(gettext("Refused: %(reason)s"), { reason: job.error || gettext("the video could not be read") });
       }
       return;
     }
@@ -273,16 +277,16 @@
     const seconds = Math.min(60, Math.max(1, parseInt(xhr.getResponseHeader("Retry-After"), 10) || 5));
     task.retries = (task.retries || 0) + 1;
     setBar(task.bar, 0);
-    task.status.textContent = "Waiting: " + reasonOf(xhr) + " (trying again in " + seconds + " s)";
+    task.status.textContent = interpolate(gettext("Waiting: %(reason)s (trying again in %(seconds)s s)"), { reason: reasonOf(xhr), seconds });
     return new Promise((resolve) => setTimeout(() => resolve(upload(task)), seconds * 1000));
   }
 
   function reasonOf(xhr) {
     const error = xhr.response && xhr.response.error;
     if (error && error.message) return error.message;
-    if (xhr.status === 413) return "the file is too large for the server";
-    if (xhr.status >= 500) return "the server failed; try again in a moment";
-    return "the server refused it (" + xhr.status + ")";
+    if (xhr.status === 413) return gettext("the file is too large for the server");
+    if (xhr.status >= 500) return gettext("the server failed; try again in a moment");
+    return interpolate(gettext("the server refused it (%(status)s)"), { status: xhr.status });
   }
 
   function received(task, xhr) {
@@ -293,11 +297,11 @@
     task.bar.classList.add("finished");
     task.row.classList.add("accepted");
     if (data.job) {
-      task.status.textContent = "Received: frames are taken in a job below";
+      task.status.textContent = gettext("Received: frames are taken in a job below");
       addJob(data.job, task.file.name, true);
       followJob(task, data.job.id);
     } else {
-      task.status.textContent = "Added " + plural(data.items.length, "photo");
+      task.status.textContent = interpolate(ngettext("Added %(n)s photo", "Added %(n)s photos", data.items.length), { n: data.items.length });
       if (data.items.length) refreshSoon();
     }
     if (data.problems && data.problems.length) {
@@ -312,10 +316,7 @@
     for (const zone of document.querySelectorAll(".dropzone.upload")) {
       const input = zone.querySelector("input[type=file]");
       const list = zone.parentElement.querySelector(".uploads");
-      input.addEventListener("change", () => {
-        addFiles(zone, list, Array.from(input.files));
-        input.value = "";
-      });
+      onChosen(input, (files) => addFiles(zone, list, files));
       const over = (on) => (e) => {
         e.preventDefault();
         zone.classList.toggle("over", on);
@@ -338,9 +339,11 @@
 
   // The decision and the score it was taken on, never a probability beside a decision taken on another.
   function decisionLine(data, best) {
-    const numbers = " (similarity " + data.decision_score.toFixed(2) + ", needs " + data.threshold.toFixed(2) + ")";
-    if (data.unknown || !best) return make("p", "decision", "Not recognized" + numbers);
-    return make("p", "decision", "Recognized: " + best.title + numbers);
+    const numbers = { similarity: data.decision_score.toFixed(2), needs: data.threshold.toFixed(2) };
+    if (data.unknown || !best) {
+      return make("p", "decision", interpolate(gettext("Not recognized (similarity %(similarity)s, needs %(needs)s)"), numbers));
+    }
+    return make("p", "decision", interpolate(gettext("Recognized: %(title)s (similarity %(similarity)s, needs %(needs)s)"), { ...numbers, title: best.title }));
   }
 
   function renderAnswer(data, file) {
@@ -348,8 +351,11 @@
     const card = make("div", "visitor-card preview");
     card.append(decisionLine(data, best));
     if (data.unknown || !best) {
-      card.append(make("h3", "not-recognized", "Not recognized"));
-      if (best) card.append(make("p", "muted", "Closest work: " + best.title + " (similarity " + best.similarity.toFixed(2) + ")"));
+      card.append(make("h3", "not-recognized", gettext("Not recognized")));
+      if (best) {
+        const closest = interpolate(gettext("Closest work: %(title)s (similarity %(similarity)s)"), { title: best.title, similarity: best.similarity.toFixed(2) });
+        card.append(make("p", "muted", closest));
+      }
     } else {
       card.append(make("h3", "work-title", best.title));
       if (best.description) card.append(make("p", "prewrap", best.description));
@@ -362,7 +368,7 @@
         line.append(link);
         card.append(line);
       }
-      card.append(make("p", "muted", best.label + " · model v" + data.model_version));
+      card.append(make("p", "muted", interpolate(gettext("%(label)s · model v%(version)s"), { label: best.label, version: data.model_version })));
     }
     if (canEdit) card.append(addToClass(file, best));
     return card;
@@ -373,14 +379,14 @@
     const row = make("div", "copy-row add-to-class");
     const select = make("select");
     select.id = "try-class";
-    select.setAttribute("aria-label", "Class to add the photo to");
+    select.setAttribute("aria-label", gettext("Class to add the photo to"));
     for (const node of document.querySelectorAll(".class-card[data-class]")) {
       const option = make("option", null, node.dataset.name);
       option.value = node.dataset.class;
       if (best && String(best.class_id) === node.dataset.class) option.selected = true;
       select.append(option);
     }
-    const button = make("button", "small secondary", "Add this photo to the class");
+    const button = make("button", "small secondary", gettext("Add this photo to the class"));
     button.type = "button";
     button.id = "try-add";
     const status = make("p", "muted");
@@ -392,10 +398,12 @@
       try {
         const result = await call("POST", albumPath + "/classes/" + select.value + "/media", body);
         const name = select.options[select.selectedIndex].textContent;
-        status.textContent = result.ok ? "Added to " + name + ": train again to use it." : errorOf(result, "The photo could not be added.");
+        status.textContent = result.ok
+          ? interpolate(gettext("Added to %(name)s: train again to use it."), { name })
+          : errorOf(result, gettext("The photo could not be added."));
         if (result.ok) refreshSoon();
       } catch (e) {
-        status.textContent = "Could not reach the server.";
+        status.textContent = gettext("Could not reach the server.");
       } finally {
         button.disabled = false;
       }
@@ -412,19 +420,16 @@
     const answer = $("try-answer");
     const progress = $("try-progress");
     if (!input) return; // the class page uploads and follows jobs, but has no "try it"
-    input.addEventListener("change", async () => {
-      const file = input.files[0];
-      input.value = "";
-      if (!file) return;
+    onChosen(input, async ([file]) => {
       answer.replaceChildren();
       progress.hidden = false;
       const body = new FormData();
       body.append("image", file, file.name || "photo.jpg");
       try {
         const result = await call("POST", albumPath + "/predict", body);
-        answer.append(result.ok ? renderAnswer(result.data, file) : make("p", "error", errorOf(result, "The photo could not be recognized.")));
+        answer.append(result.ok ? renderAnswer(result.data, file) : make("p", "error", errorOf(result, gettext("The photo could not be recognized."))));
       } catch (e) {
-        answer.append(make("p", "error", "Could not reach the server."));
+        answer.append(make("p", "error", gettext("Could not reach the server.")));
       } finally {
         progress.hidden = true;
       }

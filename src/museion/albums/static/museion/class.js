@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  const { $, sentence, csrfToken } = window.Museion;
+  const { $, sentence, csrfToken, gettext, ngettext, interpolate } = window.Museion;
   const root = $("album");
   if (!root) return;
   const albumApi = root.dataset.api + "/albums/" + root.dataset.album;
@@ -18,7 +18,7 @@
     const data = await response.json().catch(() => null);
     if (!response.ok) {
       const error = data && data.error;
-      throw new Error(error && error.message ? sentence(error.message) : "The server refused it (" + response.status + ").");
+      throw new Error(error && error.message ? sentence(error.message) : interpolate(gettext("The server refused it (%(status)s)."), { status: response.status }));
     }
     return data;
   }
@@ -37,7 +37,9 @@
     const ids = picked();
     const count = $("picked");
     if (!count) return;
-    count.textContent = ids.length ? ids.length + " selected" : "None selected";
+    count.textContent = ids.length
+      ? interpolate(ngettext("%(count)s selected", "%(count)s selected", ids.length), { count: ids.length })
+      : gettext("None selected");
     $("bulk-move").disabled = !ids.length || !$("bulk-to").value;
     $("bulk-delete").disabled = !ids.length;
   }
@@ -49,7 +51,7 @@
       await post(path, body);
       location.reload();
     } catch (error) {
-      say(error.message || "Could not reach the server.");
+      say(error.message || gettext("Could not reach the server."));
       button.disabled = false;
     }
   }
@@ -69,7 +71,7 @@
       change(button, "/media/move", { items: picked(), to_class: Number($("bulk-to").value) });
     } else if (button.id === "bulk-delete") {
       const ids = picked();
-      if (window.confirm("Delete " + ids.length + " picture" + (ids.length === 1 ? "" : "s") + "?")) {
+      if (window.confirm(interpolate(ngettext("Delete %(count)s picture?", "Delete %(count)s pictures?", ids.length), { count: ids.length }))) {
         change(button, "/media/delete", { items: ids });
       }
     } else if (button.classList.contains("rotate")) {

@@ -161,24 +161,49 @@
     return typeof WebAssembly === "object" && typeof WebAssembly.instantiate === "function";
   }
 
-  // onnxruntime-web's WebAssembly build from `runtime` (a folder URL ending in "/"), loaded once.
+  // WebAssembly threads need SharedArrayBuffer, which a browser gives only to a cross-origin isolated
+  // page (COOP/COEP, as the visitors' page is served). Half the cores, at most two: on a busy 2-core
+  // machine's chromium two threads made a frame slower than one (148 against 108 ms, 237 against
+  // 136: benchmarks/visitor_page.py), the threads waiting on each other for a core; a phone keeps
+  // the other cores for the camera and the page. Without isolation, one thread.
+  const MAX_THREADS = 2;
+  const WORKER = "ort-wasm-simd-threaded.mjs"; // the threads' script: the runtime's own module
+
+  // An isolated page starts a worker only when its script is served with COEP too; without it
+  // onnxruntime-web waits for its threads for ever. A static host that does not say so (a bundle's
+  // viewer anywhere) gets one thread.
+  async function defaultThreads(runtime) {
+    if (!global.crossOriginIsolated) return 1;
+    try {
+      const response = await fetch(runtime + WORKER, { credentials: "same-origin" });
+      if (response.headers.get("cross-origin-embedder-policy") !== "require-corp") return 1;
+    } catch (e) {
+      return 1;
+    }
+    return Math.max(1, Math.min(MAX_THREADS, Math.floor((navigator.hardwareConcurrency || 1) / 2)));
+  }
+
+  // onnxruntime-web's WebAssembly build from `runtime` (a folder URL ending in "/"), loaded once:
+  // its thread count is fixed when its WebAssembly starts, so the first `create` sets it.
   let runtimeLoaded = null;
-  function loadRuntime(runtime) {
+  function loadRuntime(runtime, threads) {
     if (!runtimeLoaded) {
-      runtimeLoaded = (global.ort ? Promise.resolve() : loadScript(runtime + "ort.wasm.min.js")).then(() => {
+      const count = threads ? Promise.resolve(threads) : defaultThreads(runtime);
+      const script = global.ort ? Promise.resolve() : loadScript(runtime + "ort.wasm.min.js");
+      runtimeLoaded = Promise.all([count, script]).then(([n]) => {
         const ort = global.ort;
         ort.env.wasm.wasmPaths = new URL(runtime, document.baseURI).href;
-        // Threads need SharedArrayBuffer: the page is cross-origin isolated (COOP/COEP) for them.
-        ort.env.wasm.numThreads = 1;
+        ort.env.wasm.numThreads = n;
         return ort;
       });
     }
     return runtimeLoaded;
   }
 
-  async function create({ runtime, description, model }) {
+  // `threads`: onnxruntime-web's thread count (default: defaultThreads above).
+  async function create({ runtime, description, model, threads }) {
     if (!supported()) throw new Error("WebAssembly is not available");
-    const ort = await loadRuntime(runtime);
+    const ort = await loadRuntime(runtime, threads);
     const bytes = typeof model === "string"
       ? new Uint8Array(await (await fetch(model, { credentials: "omit" })).arrayBuffer())
       : model;
@@ -190,6 +215,7 @@
     async function recognize(source) {
       const started = performance.now();
       const rgb = pixels(source, pre);
+      const prepared = performance.now();
       const feeds = { [input]: new ort.Tensor("uint8", rgb, [1, height, width, 3]) };
       const out = await session.run(feeds);
       const similarity = out.similarity.data, probability = out.probabilities.data;
@@ -207,11 +233,69 @@
         threshold,
         outputs: ranked,
         ms: performance.now() - started,
+        pixelsMs: prepared - started, // of `ms`: reading and resizing the picture, the rest the model
       };
     }
 
-    return { recognize, session, description, pixels: (source) => pixels(source, pre) };
+    const threadsUsed = ort.env.wasm.numThreads;
+    return { recognize, session, description, threads: threadsUsed, pixels: (source) => pixels(source, pre) };
   }
 
-  global.MuseionRecognizer = { create, supported, pixels };
+  // ---- the card's language, chosen as albums/languages.py chooses it --------------------------
+
+  // Written right to left: these languages, or any language in these scripts.
+  const RTL_LANGUAGES = ["ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "iw"];
+  const RTL_SCRIPTS = ["arab", "hebr", "thaa", "syrc", "nkoo", "adlm"];
+  const ZH_SCRIPT = { cn: "hans", sg: "hans", my: "hans", tw: "hant", hk: "hant", mo: "hant" };
+  const normal = (tag) => String(tag || "").trim().replace(/_/g, "-").toLowerCase();
+
+  function isRtl(tag) {
+    const parts = normal(tag).split("-");
+    if (parts.slice(1).some((p) => RTL_SCRIPTS.includes(p))) return true;
+    return RTL_LANGUAGES.includes(parts[0]) && !parts.slice(1).some((p) => /^[a-z]{4}$/.test(p));
+  }
+
+  // `zh-hans-cn` -> `zh-Hans-CN`: how speech voices and `lang` attributes are usually written.
+  function cased(tag) {
+    return normal(tag).split("-").map((p, i) => {
+      if (i === 0) return p;
+      if (/^[a-z]{4}$/.test(p)) return p[0].toUpperCase() + p.slice(1);
+      return /^([a-z]{2}|\d{3})$/.test(p) ? p.toUpperCase() : p;
+    }).join("-");
+  }
+
+  // The tag and the more general ones that serve it (`candidates` in albums/languages.py).
+  function candidates(tag) {
+    let parts = tag.split("-");
+    if (parts[0] === "zh" && parts.length > 1 && ZH_SCRIPT[parts[1]]) parts = ["zh", ZH_SCRIPT[parts[1]], ...parts.slice(1)];
+    const general = parts.map((_, i) => parts.slice(0, parts.length - i).join("-"));
+    if (general[0] !== tag) general.splice(general.length - 1, 0, tag);
+    return general;
+  }
+
+  // The best of the `available` languages (and `fallback`) for a visitor who `asked`, best first.
+  function choose(asked, available, fallback) {
+    const have = new Set([...available, fallback]);
+    for (const tag of asked) {
+      const found = candidates(tag).find((c) => have.has(c));
+      if (found) return found;
+      const near = [...have].filter((t) => t.split("-")[0] === tag.split("-")[0]).sort();
+      if (near.length) return near[0];
+    }
+    return fallback;
+  }
+
+  // A card's title, description and `lang` for a visitor who asked for these languages: each field
+  // from the chosen language, else the card's own (written in `card.lang`, else `defaultLang`).
+  function cardText(card, asked, defaultLang) {
+    const own = { title: card.title || card.label || card.name, description: card.description || "" };
+    const fallback = normal(card.lang) || normal(defaultLang) || "en";
+    const translations = card.translations && typeof card.translations === "object" ? card.translations : {};
+    const lang = choose(asked, Object.keys(translations), fallback);
+    const other = lang !== fallback ? translations[lang] || {} : {};
+    return { title: other.title || own.title, description: other.description || own.description, lang };
+  }
+
+  const languages = { normal, isRtl, cased, choose, cardText };
+  global.MuseionRecognizer = { create, supported, pixels, languages };
 })(window);

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
 
-  const { $, sentence, csrfToken } = window.Museion;
+  const { $, sentence, csrfToken, gettext, interpolate } = window.Museion;
   const root = $("review");
   if (!root || root.dataset.canEdit !== "1") return;
   const API = root.dataset.api;
@@ -21,13 +21,13 @@
       body: JSON.stringify(body),
     }).catch(() => null);
     if (!response) {
-      message.textContent = "The server cannot be reached; try again.";
+      message.textContent = gettext("The server cannot be reached; try again.");
       return false;
     }
     if (!response.ok) {
       const data = await response.json().catch(() => null);
       const error = data && data.error;
-      message.textContent = error && error.message ? sentence(error.message) : "That did not work (" + response.status + ").";
+      message.textContent = error && error.message ? sentence(error.message) : interpolate(gettext("That did not work (%(status)s)."), { status: response.status });
       return false;
     }
     return true;
@@ -47,7 +47,7 @@
     }
     for (const li of list) if (ids.includes(li.dataset.item)) li.remove();
     const left = Math.max(0, parseInt(total.textContent, 10) - ids.length);
-    total.textContent = left + " waiting";
+    total.textContent = interpolate(gettext("%(n)s waiting"), { n: left });
     if (next) next.focus();
     if (!items().length) location.reload(); // the next page, or the empty queue's words
   }
@@ -100,7 +100,7 @@
     button.addEventListener("click", async () => {
       const ids = items().filter((li) => li.querySelector(".select").checked).map((li) => li.dataset.item);
       if (!ids.length) {
-        message.textContent = "Select photos first.";
+        message.textContent = gettext("Select photos first.");
         return;
       }
       const action = button.dataset.bulk;

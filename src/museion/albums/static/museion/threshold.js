@@ -6,6 +6,7 @@
   "use strict";
 
   const NICE = [2, 3, 4, 5, 10, 20];
+  const { gettext, ngettext, interpolate } = window.Museion;
 
   function ratesAt(scores, threshold) {
     const globalThreshold = scores.global_threshold + threshold - scores.threshold;
@@ -31,22 +32,42 @@
     return [m - 1, m];
   }
 
-  function share(rate, what, total) {
-    if (rate <= 0) return total ? "none of the " + total + " photos " + what + " is" : "no photo " + what + " is";
-    if (rate >= 1) return "all the photos " + what + " are";
+  // Whole sentences per case (none, all, about k in m), as museion.albums.versions writes them, so
+  // that a translation need not follow English word order.
+  function share(rate, none, every, some) {
+    if (rate <= 0) return none;
+    if (rate >= 1) return every;
     const [k, m] = fraction(rate);
-    return "about " + k + " photo" + (k > 1 ? "s" : "") + " in " + m + " " + what + " " + (k === 1 ? "is" : "are");
+    return interpolate(some(k), { k, m });
   }
-
-  const capital = (s) => s.charAt(0).toUpperCase() + s.slice(1);
 
   function sentences(point) {
     if (!point.known_photos || point.known_refused === null) {
-      return ["There were no validation photos, so nothing can be said of how this version will do."];
+      return [gettext("There were no validation photos, so nothing can be said of how this version will do.")];
     }
-    const out = ["At this setting, " + share(point.known_refused, "of your works", point.known_photos) + " refused as not one of the album's works."];
-    if (point.unknown_refused !== null) out.push(capital(share(point.unknown_refused, "of other things")) + " refused.");
-    if (point.answered_right !== null) out.push(capital(share(point.answered_right, "of your works")) + " named right.");
+    const out = [share(
+      point.known_refused,
+      interpolate(gettext("At this setting, none of the %(total)s photos of your works is refused as not one of the album's works."), { total: point.known_photos }),
+      gettext("At this setting, all the photos of your works are refused as not one of the album's works."),
+      (k) => ngettext("At this setting, about %(k)s photo in %(m)s of your works is refused as not one of the album's works.",
+        "At this setting, about %(k)s photos in %(m)s of your works are refused as not one of the album's works.", k),
+    )];
+    if (point.unknown_refused !== null) {
+      out.push(share(
+        point.unknown_refused,
+        gettext("No photo of other things is refused."),
+        gettext("All the photos of other things are refused."),
+        (k) => ngettext("About %(k)s photo in %(m)s of other things is refused.", "About %(k)s photos in %(m)s of other things are refused.", k),
+      ));
+    }
+    if (point.answered_right !== null) {
+      out.push(share(
+        point.answered_right,
+        gettext("No photo of your works is named right."),
+        gettext("All the photos of your works are named right."),
+        (k) => ngettext("About %(k)s photo in %(m)s of your works is named right.", "About %(k)s photos in %(m)s of your works are named right.", k),
+      ));
+    }
     return out;
   }
 

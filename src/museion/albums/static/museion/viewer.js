@@ -10,6 +10,11 @@
 // each answer is for is shown beside it. "Choose it from the list" lists the
 // album's works with their pictures. Everything from the server is shown with
 // textContent: class texts are user text.
+// A card is shown in the visitor's language (the page's ?lang=, then navigator.languages)
+// where the work is written in it, field by field falling back to the album's default
+// language; the works list and the recognizer carry every language, so offline too. The
+// card element gets that lang (and dir="rtl" for Arabic, Hebrew, Persian, Urdu...), and
+// "Read aloud" speaks it with the browser's own speech synthesis, in that language.
 (function () {
   "use strict";
 
@@ -22,9 +27,9 @@
   const JPEG_QUALITY = 0.8;
   const TIMEOUT_MS = 15000;
   const UNKNOWN_AFTER = 2; // camera answers in a row before a shown card gives way to "not one of..."
-  const POINT = "Point the camera at a work.";
+  const { $, make, sentence, gettext } = window.Museion;
+  const POINT = gettext("Point the camera at a work.");
 
-  const { $, make, sentence } = window.Museion;
   const root = $("viewer");
   if (!root) return;
 
@@ -34,12 +39,24 @@
     shotCaption: $("shot-caption"), hint: $("hint"), work: $("work"), picture: $("work-picture"),
     title: $("work-title"), description: $("work-description"), link: $("work-link"), unknown: $("unknown"),
     resumeRow: $("resume-row"), resume: $("resume"), status: $("status"), chooseOpen: $("choose-open"),
-    works: $("works"), worksStatus: $("works-status"),
+    works: $("works"), worksStatus: $("works-status"), read: $("read-aloud"),
   };
   // `chosen`: a card the visitor picked from the list (or a wall card opened) stays until they ask
   // to recognize again; `answers` counts answers shown, so that each one is seen to arrive.
   const state = { misses: 0, backoff: 0, running: false, chosen: false, answers: 0, shotUrl: "", works: null,
-    device: null, recent: [], steady: undefined };
+    device: null, recent: [], steady: undefined, labels: [], shown: null, text: null };
+
+  // ---- the visitor's language ------------------------------------------------
+
+  // Languages: chosen as albums/languages.py chooses them (recognizer.js, shared with a bundle's viewer).
+  const { normal, isRtl, cased, cardText } = MuseionRecognizer.languages;
+  const pageLang = normal(new URLSearchParams(location.search).get("lang"));
+  const asked = [pageLang, ...(navigator.languages || [navigator.language])].map(normal).filter(Boolean);
+  const defaultLang = normal(root.dataset.defaultLang) || "en";
+
+  // A card's title, description and language for this visitor. The server's answers come already
+  // in the visitor's language (`lang`); the works list and the recognizer carry `translations`.
+  const textOf = (card) => cardText(card, asked, defaultLang);
 
   // ---- showing answers -------------------------------------------------------
 
@@ -71,9 +88,16 @@
   }
 
   function showWork(card) {
-    el.title.textContent = card.title || card.label || card.name;
-    el.description.textContent = card.description || "";
-    el.description.hidden = !card.description;
+    const text = textOf(card);
+    stopReading();
+    state.shown = card;
+    state.text = text;
+    el.work.lang = cased(text.lang);
+    if (isRtl(text.lang)) el.work.dir = "rtl";
+    else el.work.removeAttribute("dir"); // the page's own direction
+    el.title.textContent = text.title;
+    el.description.textContent = text.description;
+    el.description.hidden = !text.description;
     // Only web links: a `javascript:` URL typed into a class must never run here.
     const url = String(card.url || "");
     if (/^https?:\/\//i.test(url)) {
@@ -86,7 +110,7 @@
     setPicture(pictureFor(card));
     if (!pictureFor(card) && !state.works) {
       // The answer names the work; its picture comes from the list, loaded once.
-      loadWorks().then(() => el.title.textContent === (card.title || card.label) && setPicture(pictureFor(card)), () => {});
+      loadWorks().then(() => state.shown === card && setPicture(pictureFor(card)), () => {});
     }
     only(el.work);
     arrived();
@@ -98,7 +122,45 @@
     else el.picture.removeAttribute("src");
   }
 
+  // ---- reading the card aloud --------------------------------------------------
+
+  // The browser's own voices (nothing is sent to any service); no button where there are none.
+  const speech = window.speechSynthesis && typeof window.SpeechSynthesisUtterance === "function" ? window.speechSynthesis : null;
+  const readLabel = el.read ? el.read.textContent : "";
+  if (el.read) el.read.hidden = !speech;
+
+  function stopReading() {
+    if (!speech || !el.read) return;
+    if (el.read.dataset.reading) speech.cancel();
+    delete el.read.dataset.reading;
+    el.read.textContent = readLabel;
+  }
+
+  function readAloud() {
+    if (!speech || !state.text) return;
+    if (el.read.dataset.reading) {
+      stopReading();
+      return;
+    }
+    const lang = cased(state.text.lang);
+    const primary = lang.split("-")[0].toLowerCase();
+    const voices = speech.getVoices ? speech.getVoices() : [];
+    const voice = voices.find((v) => normal(v.lang) === normal(lang)) || voices.find((v) => normal(v.lang).split("-")[0] === primary);
+    const parts = [state.text.title, state.text.description].filter(Boolean);
+    speech.cancel();
+    el.read.dataset.reading = "1";
+    el.read.textContent = el.read.dataset.stop || readLabel;
+    parts.forEach((part, i) => {
+      const utterance = new SpeechSynthesisUtterance(part);
+      utterance.lang = lang;
+      if (voice) utterance.voice = voice;
+      if (i === parts.length - 1) utterance.onend = utterance.onerror = () => stopReading();
+      speech.speak(utterance);
+    });
+  }
+
   function showUnknown() {
+    stopReading();
     only(el.unknown);
     arrived();
   }
@@ -141,7 +203,9 @@
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), TIMEOUT_MS);
     try {
-      const response = await fetch(root.dataset.api, {
+      // The page's ?lang= goes along; otherwise the browser's Accept-Language says it.
+      const address = root.dataset.api + (pageLang ? "?lang=" + encodeURIComponent(pageLang) : "");
+      const response = await fetch(address, {
         method: "POST", body, signal: abort.signal, credentials: "omit", cache: "no-store",
       });
       const data = await response.json().catch(() => null);
@@ -153,11 +217,11 @@
         return data;
       }
       if (response.status === 429) state.backoff = Math.min(10000, (state.backoff || 1000) * 2);
-      if (response.status === 409) setStatus("This album has no trained model yet. Come back soon.");
-      else setStatus(data && data.error ? sentence(data.error.message) : "The server could not answer. Trying again…");
+      if (response.status === 409) setStatus(gettext("This album has no trained model yet. Come back soon."));
+      else setStatus(data && data.error ? sentence(data.error.message) : gettext("The server could not answer. Trying again…"));
     } catch (e) {
       state.unreachable = true;
-      setStatus(state.device ? "" : "Cannot reach the server. Check the connection.");
+      setStatus(state.device ? "" : gettext("Cannot reach the server. Check the connection."));
       state.backoff = Math.min(10000, (state.backoff || 1000) * 2);
     } finally {
       clearTimeout(timer);
@@ -196,6 +260,8 @@
         loadWorks(),
       ]);
       state.device = recognizer;
+      // Each output's card in every language, for a work the works list does not have.
+      state.labels = (description.labels || []).map((l) => ({ ...l, lang: description.default_language }));
       root.dataset.mode = "device";
       return recognizer;
     } catch (e) {
@@ -210,7 +276,8 @@
     const found = await state.device.recognize(source);
     const byId = new Map((state.works || []).map((w) => [w.id, w]));
     const predictions = found.outputs.slice(0, 3).map((o) => ({
-      ...(byId.get(o.work) || {}), label: o.name, class_id: o.work, score: o.probability, similarity: o.similarity,
+      ...(state.labels[o.index] || {}), ...(byId.get(o.work) || {}),
+      label: o.name, class_id: o.work, score: o.probability, similarity: o.similarity,
     }));
     return { unknown: found.unknown, decision_score: found.similarity, threshold: found.threshold, predictions, by: "device", ms: found.ms };
   }
@@ -259,7 +326,7 @@
         if (!onPhone) {
           const blob = await toJpeg(video, video.videoWidth, video.videoHeight, LONG_SIDE);
           const sent = blob ? await send(blob, true) : null;
-          if (sent && !state.chosen) showShot(blob, "What the camera saw");
+          if (sent && !state.chosen) showShot(blob, gettext("What the camera saw"));
           if (!sent && state.device && state.unreachable) onPhone = state.device;
         }
         if (onPhone) {
@@ -275,11 +342,11 @@
   function reasonFor(error) {
     const name = error && error.name;
     if (name === "NotAllowedError" || name === "SecurityError") {
-      return "The camera is not allowed for this page. Allow it in the browser's settings and reload, or take a photo instead.";
+      return gettext("The camera is not allowed for this page. Allow it in the browser's settings and reload, or take a photo instead.");
     }
-    if (name === "NotFoundError" || name === "OverconstrainedError") return "No camera was found. Take a photo instead.";
-    if (name === "NotReadableError") return "The camera is busy in another app. Close it and reload, or take a photo instead.";
-    return "The camera could not be started. Take a photo instead.";
+    if (name === "NotFoundError" || name === "OverconstrainedError") return gettext("No camera was found. Take a photo instead.");
+    if (name === "NotReadableError") return gettext("The camera is busy in another app. Close it and reload, or take a photo instead.");
+    return gettext("The camera could not be started. Take a photo instead.");
   }
 
   function fallback(reason) {
@@ -287,16 +354,16 @@
     el.camera.hidden = true;
     el.reason.textContent = reason;
     el.fallback.hidden = false;
-    if (!state.chosen) showHint("Take a photo of a work to learn about it.");
+    if (!state.chosen) showHint(gettext("Take a photo of a work to learn about it."));
   }
 
   async function startCamera() {
     if (!window.isSecureContext) {
-      fallback("The live camera needs a secure connection: open this page over HTTPS. You can still take a photo.");
+      fallback(gettext("The live camera needs a secure connection: open this page over HTTPS. You can still take a photo."));
       return;
     }
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      fallback("This browser cannot show the camera on a web page. Take a photo instead.");
+      fallback(gettext("This browser cannot show the camera on a web page. Take a photo instead."));
       return;
     }
     let stream;
@@ -311,7 +378,7 @@
     }
     el.video.srcObject = stream;
     el.camera.hidden = false;
-    el.photoLabel.textContent = "Or take a photo";
+    el.photoLabel.textContent = gettext("Or take a photo");
     el.photoLabel.classList.add("secondary");
     if (!state.chosen) showHint(POINT);
     try {
@@ -328,8 +395,8 @@
   async function sendPhoto(file) {
     if (!file) return;
     resume();
-    setStatus("Recognizing…");
-    showHint("Recognizing your photo…");
+    setStatus(gettext("Recognizing…"));
+    showHint(gettext("Recognizing your photo…"));
     el.photo.disabled = true;
     try {
       let blob = file;
@@ -340,7 +407,7 @@
       } catch (e) {
         blob = file; // a format this browser cannot read (HEIC): the server reads it
       }
-      showShot(blob, "Your photo");
+      showShot(blob, gettext("Your photo"));
       // The photo itself, full size and upright, is what the phone's recognizer reads (the
       // server is sent the smaller JPEG).
       await deviceReady;
@@ -386,9 +453,13 @@
       img.loading = "lazy";
       button.append(img);
     } else {
-      button.append(make("span", "no-picture", "No picture"));
+      button.append(make("span", "no-picture", gettext("No picture")));
     }
-    button.append(make("span", "work-choice-title", work.title || work.name));
+    const text = textOf(work);
+    const title = make("span", "work-choice-title", text.title);
+    title.lang = cased(text.lang);
+    if (isRtl(text.lang)) title.dir = "rtl";
+    button.append(title);
     button.addEventListener("click", () => choose(work));
     return button;
   }
@@ -416,7 +487,7 @@
     el.chooseOpen.setAttribute("aria-expanded", String(open));
     el.works.hidden = !open;
     if (!open || el.works.childElementCount) return;
-    el.worksStatus.textContent = "Loading the works…";
+    el.worksStatus.textContent = gettext("Loading the works…");
     try {
       const works = await loadWorks();
       el.works.replaceChildren(...works.map((w) => {
@@ -424,9 +495,9 @@
         item.append(workButton(w));
         return item;
       }));
-      el.worksStatus.textContent = works.length ? "" : "This collection has no works yet.";
+      el.worksStatus.textContent = works.length ? "" : gettext("This collection has no works yet.");
     } catch (e) {
-      el.worksStatus.textContent = "The list could not be loaded. Check the connection and try again.";
+      el.worksStatus.textContent = gettext("The list could not be loaded. Check the connection and try again.");
       el.works.hidden = true;
       el.chooseOpen.setAttribute("aria-expanded", "false");
     }
@@ -449,10 +520,11 @@
     el.photo.value = ""; // the same photo again is a change too
   });
   el.chooseOpen.addEventListener("click", openList);
+  if (el.read) el.read.addEventListener("click", readAloud);
   el.resume.addEventListener("click", () => {
     resume();
     el.shot.hidden = true;
-    showHint(state.running ? POINT : "Take a photo of a work to learn about it.");
+    showHint(state.running ? POINT : gettext("Take a photo of a work to learn about it."));
   });
   window.addEventListener("pagehide", () => {
     state.running = false;

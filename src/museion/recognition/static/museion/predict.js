@@ -6,7 +6,7 @@
 // map mode asks the server for an occlusion map (one request, a 7 x 7 grid).
 //
 // History: a new photo is stored (signed in); predicting it again with another
-// model, or a painted copy, is a preview (store=false) until "Save to history".
+// model, or a painted copy, is a preview (store=false) until gettext("Save to history").
 (function () {
   "use strict";
 
@@ -19,7 +19,7 @@
   const SMALL_DROP = 0.005; // below half a point, greying a square "changes nothing"
   const TIMEOUT_MS = 120000;
 
-  const { $, make, sentence, csrfToken } = window.Museion;
+  const { $, make, sentence, csrfToken, gettext, ngettext, interpolate, onChosen } = window.Museion;
   const { color, percent, draw } = window.MuseionBoxes;
   const form = $("predict-form");
   if (!form) return;
@@ -120,11 +120,11 @@
   function errorText(xhr) {
     const error = xhr.response && xhr.response.error;
     if (error && error.message) return sentence(error.message);
-    if (xhr.status === 413) return "The photo is too large for the server.";
-    if (xhr.status === 429) return "Too many requests: wait a moment and try again.";
-    if (xhr.status >= 500) return "The server could not answer just now. Try again in a moment.";
-    if (xhr.status >= 200 && xhr.status < 300) return "The server's answer could not be read. Reload the page and try again.";
-    return "The server refused the photo. Reload the page and try again.";
+    if (xhr.status === 413) return gettext("The photo is too large for the server.");
+    if (xhr.status === 429) return gettext("Too many requests: wait a moment and try again.");
+    if (xhr.status >= 500) return gettext("The server could not answer just now. Try again in a moment.");
+    if (xhr.status >= 200 && xhr.status < 300) return gettext("The server's answer could not be read. Reload the page and try again.");
+    return gettext("The server refused the photo. Reload the page and try again.");
   }
 
   function isDetector() {
@@ -158,8 +158,8 @@
         const ok = xhr.status >= 200 && xhr.status < 300 && xhr.response && check(xhr.response);
         ok ? resolve(xhr.response) : reject(new Error(errorText(xhr)));
       };
-      xhr.onerror = () => reject(new Error("Could not reach the server. Check your connection and try again."));
-      xhr.ontimeout = () => reject(new Error("The server took too long to answer. Try again."));
+      xhr.onerror = () => reject(new Error(gettext("Could not reach the server. Check your connection and try again.")));
+      xhr.ontimeout = () => reject(new Error(gettext("The server took too long to answer. Try again.")));
       xhr.onabort = () => reject(new DOMException("replaced by a newer request", "AbortError"));
       xhr.send(body);
     });
@@ -172,13 +172,13 @@
     if (fraction === null || fraction >= 1) {
       bar.classList.add("busy");
       bar.removeAttribute("aria-valuenow");
-      bar.setAttribute("aria-valuetext", "Recognizing…");
+      bar.setAttribute("aria-valuetext", gettext("Recognizing…"));
       fill.style.width = "";
     } else {
       const percent = Math.round(fraction * 100);
       bar.classList.remove("busy");
       bar.setAttribute("aria-valuenow", String(percent));
-      bar.setAttribute("aria-valuetext", "Uploading, " + percent + "%");
+      bar.setAttribute("aria-valuetext", interpolate(gettext("Uploading, %(percent)s"), { percent: percent + "%" }));
       fill.style.width = percent + "%";
     }
   }
@@ -226,17 +226,23 @@
     const answer = p.result;
     const isClassify = answer.task === "classify";
     const items = (isClassify ? answer.predictions : shown(answer)) || [];
-    p.answer.replaceChildren(make("h3", null, isClassify ? "Most likely" : "Objects found"));
+    p.answer.replaceChildren(make("h3", null, isClassify ? gettext("Most likely") : gettext("Objects found")));
     if (p === occluded && original.result) p.answer.append(change(original.result, answer));
-    if (!items.length) p.answer.append(make("p", "muted", "Nothing found."));
+    if (!items.length) p.answer.append(make("p", "muted", gettext("Nothing found.")));
     else p.answer.append(isClassify ? bars(items.slice(0, TOP), p === occluded ? original.result : null) : found(items));
     drawBoxes(p);
+  }
+
+  // A translated sentence with an element in it: the text before `key`'s placeholder, the element, the rest.
+  function around(format, values, key, element) {
+    const [before, after = ""] = interpolate(format, { ...values, [key]: "\u0000" }).split("\u0000");
+    return [before, element, after];
   }
 
   // A change in points, as "+3.2" or "−41.0": of a score from `before` to `after`.
   function points(before, after) {
     const delta = (after - before) * 100;
-    return (delta < 0 ? "−" : "+") + Math.abs(delta).toFixed(1) + " pts";
+    return interpolate(gettext("%(delta)s pts"), { delta: (delta < 0 ? "−" : "+") + Math.abs(delta).toFixed(1) });
   }
 
   // The occluded photo against the original: the original's top label (classifier), or the
@@ -253,7 +259,7 @@
     } else {
       const was = shown(before).length;
       const is = shown(after).length;
-      line.textContent = is + " object" + (is === 1 ? "" : "s") + " found; " + was + " on the original.";
+      line.textContent = interpolate(ngettext("%(is)s object found; %(was)s on the original.", "%(is)s objects found; %(was)s on the original.", is), { is, was });
     }
     return line;
   }
@@ -270,7 +276,7 @@
       if (before) {
         const was = (before.predictions || []).find((q) => q.index === p.index);
         const moved = !was ? "" : p.score < was.score ? " down" : " up";
-        score.append(make("span", "delta" + moved, was ? " " + points(was.score, p.score) : " new"));
+        score.append(make("span", "delta" + moved, " " + (was ? points(was.score, p.score) : gettext("new"))));
       }
       row.append(label, score);
       const track = make("div", "track");
@@ -355,8 +361,8 @@
     el.occlude.hidden = !(answer && upload.preview && upload === state.upload);
     if (answer && signedIn && !store) {
       el.save.disabled = false;
-      el.save.textContent = "Save to history";
-      el.saveNote.textContent = "A preview: this answer is not in your history.";
+      el.save.textContent = gettext("Save to history");
+      el.saveNote.textContent = gettext("A preview: this answer is not in your history.");
       el.saveRow.hidden = false;
     }
   }
@@ -365,9 +371,9 @@
     el.save.disabled = true;
     const answer = await run(original, state.upload.blob, state.upload.name, { store: true });
     if (answer && answer.id) {
-      el.save.textContent = "Saved";
+      el.save.textContent = gettext("Saved");
       el.saveNote.textContent = "";
-      el.saveNote.append("In your ", Object.assign(make("a", null, "history"), { href: "/history/" + answer.id + "/" }), ".");
+      el.saveNote.append(...around(gettext("In your %(history)s."), {}, "history", Object.assign(make("a", null, gettext("history")), { href: "/history/" + answer.id + "/" })));
     } else {
       el.save.disabled = false;
     }
@@ -383,7 +389,7 @@
     el.paint.height = el.photo.naturalHeight;
     resetPaint();
     occluded.result = null;
-    occluded.answer.replaceChildren(make("p", "muted", "Paint, then press “Predict again”."));
+    occluded.answer.replaceChildren(make("p", "muted", gettext("Paint, then press “Predict again”.")));
     el.occluded.hidden = false;
     el.occlude.hidden = true;
     el.paintMode.checked = true;
@@ -460,7 +466,7 @@
     try {
       blob = await toJpeg(el.paint);
     } catch (e) {
-      showMessage("This browser could not export the painted photo.");
+      showMessage(gettext("This browser could not export the painted photo."));
       return;
     }
     await run(occluded, blob, "occluded.jpg", { store: false, all: true });
@@ -476,7 +482,7 @@
       el.heatPhoto.src = el.photo.src;
       const canMap = !isDetector();
       el.heatRun.disabled = !canMap;
-      el.heatCaption.textContent = canMap ? "" : "A heat map needs a classifier: choose one above.";
+      el.heatCaption.textContent = canMap ? "" : gettext("A heat map needs a classifier: choose one above.");
       drawHeat(null);
     }
   }
@@ -517,11 +523,11 @@
     const text = make("span");
     const label = make("strong", null, map.label);
     if (worst.drop < SMALL_DROP) {
-      text.append("Greying any one square leaves the score for ", label, " at about " + percent(map.score) +
-        ": the model finds it in every part of the photo.");
+      text.append(...around(gettext("Greying any one square leaves the score for %(label)s at about %(score)s: the model finds it in every part of the photo."),
+        { score: percent(map.score) }, "label", label));
     } else {
-      text.append("Each square was greyed in turn. The redder, the more it matters: greying the reddest lowers the score for ",
-        label, " from " + percent(map.score) + " to " + percent(worst.score) + ". Blue: greying it raises the score.");
+      text.append(...around(gettext("Each square was greyed in turn. The redder, the more it matters: greying the reddest lowers the score for %(label)s from %(score)s to %(worst)s. Blue: greying it raises the score."),
+        { score: percent(map.score), worst: percent(worst.score) }, "label", label));
     }
     return text;
   }
@@ -557,10 +563,7 @@
   // ---- wiring ----------------------------------------------------------------
 
   function onInput(input) {
-    input.addEventListener("change", () => {
-      handleFile(input.files[0]);
-      input.value = ""; // choosing the same file again still counts as a change
-    });
+    onChosen(input, (files) => handleFile(files[0]));
   }
 
   function wireDropzone() {
@@ -576,7 +579,7 @@
       over(false)(e);
       const file = e.dataTransfer && e.dataTransfer.files[0];
       if (file) handleFile(file);
-      else showMessage("Drop a photo file (not a link or text).");
+      else showMessage(gettext("Drop a photo file (not a link or text)."));
     });
     // A drop that misses the zone must not navigate away from the page.
     window.addEventListener("dragover", (e) => e.preventDefault());

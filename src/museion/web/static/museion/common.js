@@ -1,6 +1,9 @@
 // The helpers every Museion script uses, loaded before them (base.html, the visitor viewer) as
 // window.Museion: $ (an element by id), make (an element with a class and text), sentence (a
-// server message as a sentence) and csrfToken (for the API's session calls).
+// server message as a sentence), csrfToken (for the API's session calls), and gettext, ngettext
+// and interpolate: the page's language from Django's JavaScript catalog (/i18n/catalog.js, loaded
+// before this), or English where it did not load (an old copy kept offline); onChosen (a file
+// input's choices, those made before the page's scripts ran included).
 (function () {
   "use strict";
 
@@ -27,5 +30,33 @@
     return input ? input.value : "";
   }
 
-  window.Museion = Object.freeze({ $, make, sentence, csrfToken });
+  // Looked up at each call: the catalog defines window.gettext and friends when it has loaded.
+  function gettext(text) {
+    return window.gettext ? window.gettext(text) : text;
+  }
+
+  function ngettext(singular, plural, count) {
+    if (window.ngettext) return window.ngettext(singular, plural, count);
+    return count === 1 ? singular : plural;
+  }
+
+  // Named placeholders only, "%(name)s", as Django's interpolate(format, values, true).
+  function interpolate(format, values) {
+    return String(format).replace(/%\((\w+)\)s/g, (whole, key) => (key in values ? String(values[key]) : whole));
+  }
+
+  // Calls `handle` with the files of each choice in a file input, and at once with files chosen
+  // while the page's scripts were still loading (a slow phone line), which no change event brings.
+  // The input is emptied after each: choosing the same file again is a change.
+  function onChosen(input, handle) {
+    const take = () => {
+      const files = Array.from(input.files || []);
+      input.value = "";
+      if (files.length) handle(files);
+    };
+    input.addEventListener("change", take);
+    if (input.files && input.files.length) take();
+  }
+
+  window.Museion = Object.freeze({ $, make, sentence, csrfToken, gettext, ngettext, interpolate, onChosen });
 })();

@@ -4,6 +4,8 @@
 (function () {
   "use strict";
 
+  const { gettext } = window.Museion;
+
   function select(element) {
     if (element.select) return element.select();
     const range = document.createRange();
@@ -21,10 +23,10 @@
       const text = source.value !== undefined ? source.value : source.textContent.trim();
       try {
         await navigator.clipboard.writeText(text);
-        say("Copied.");
+        say(gettext("Copied."));
       } catch (e) {
         select(source);
-        say("Selected: copy it with your keyboard.");
+        say(gettext("Selected: copy it with your keyboard."));
       }
     });
   }

@@ -2,15 +2,16 @@
 (function () {
   const el = document.getElementById("status");
   if (!el) return;
+  const { gettext } = window.Museion;
   async function check() {
     try {
       const r = await fetch(el.dataset.health, { cache: "no-store" });
       const ok = r.ok && (await r.json()).status === "ok";
       el.className = "status " + (ok ? "online" : "offline");
-      el.textContent = ok ? "online" : "offline";
+      el.textContent = ok ? gettext("online") : gettext("offline");
     } catch (e) {
       el.className = "status offline";
-      el.textContent = "offline";
+      el.textContent = gettext("offline");
     }
   }
   check();
