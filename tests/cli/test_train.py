@@ -120,6 +120,7 @@ def test_a_classs_info_json_carries_its_card_in_other_languages_into_labels_json
         ("{not json", "info.json is not JSON text"),
         ('["Owl"]', "info.json must be an object"),
         ('{"translations": ["fr"]}', "info.json's translations must be"),
+        ('{"translations": {"english!": {"title": "Owl"}}}', "info.json's translations: “english!” is not"),
     ],
 )
 def test_a_broken_info_json_is_reported_and_the_class_keeps_its_folders_name(

@@ -11,16 +11,13 @@ shows the default description). Nothing here needs Django.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 
 from museion.errors import DomainError
+from museion.vision.languages import MAX_TAG, card_tag
 
-TAG_MAX = 35  # what BCP 47 asks every implementation to accept (RFC 5646, 4.4.1)
+TAG_MAX = MAX_TAG  # what BCP 47 asks every implementation to accept (RFC 5646, 4.4.1)
 LANGUAGES_MAX = 50  # translations per class: far more than a museum writes, and a bound on the JSON
-# A primary language of 2-3 letters (or a registered 5-8), then subtags of 1-8 letters or digits:
-# script, region, variants and extensions alike; well formed, not checked against the registry.
-_TAG = re.compile(r"^(?:[a-z]{2,3}|[a-z]{5,8})(?:-[a-z0-9]{1,8})*$")
 # Scripts written right to left, by language (a script subtag overrides: `az-arab`, `pa-arab`).
 RTL_LANGUAGES = frozenset({"ar", "he", "fa", "ur", "yi", "ps", "sd", "ug", "dv", "ckb", "iw"})
 RTL_SCRIPTS = frozenset({"arab", "hebr", "thaa", "syrc", "nkoo", "adlm"})
@@ -38,12 +35,10 @@ class BadTag(DomainError):
 
 def normalise(tag: str) -> str:
     """`zh_Hans` -> `zh-hans`, or BadTag."""
-    if not isinstance(tag, str):
-        raise BadTag("a language is a BCP 47 tag such as “fr” or “zh-Hans”")
-    tag = tag.strip().replace("_", "-").lower()
-    if len(tag) > TAG_MAX or not _TAG.match(tag):
-        raise BadTag(f"“{tag[:TAG_MAX]}” is not a language tag (BCP 47, such as “fr” or “zh-Hans”)")
-    return tag
+    try:
+        return card_tag(tag)
+    except ValueError as exc:
+        raise BadTag(str(exc)) from None
 
 
 def is_rtl(tag: str) -> bool:

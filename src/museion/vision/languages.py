@@ -26,6 +26,10 @@ TAG = re.compile(r"[A-Za-z]{1,8}(?:[-_][A-Za-z0-9]{1,8})*")
 # Chinese written in Traditional characters: a reader of it is not given Simplified labels.
 TRADITIONAL = {"hant", "tw", "hk", "mo"}
 MAX_ACCEPT_LANGUAGE = 1024  # a header longer than this is read only this far
+# A work's card may be written in any language a museum writes, not only those labels ship in:
+# a primary language of 2-3 letters (or a registered 5-8), then subtags of 1-8 letters or digits
+# (script, region, variants and extensions alike); well formed, not checked against the registry.
+CARD_TAG = re.compile(r"^(?:[a-z]{2,3}|[a-z]{5,8})(?:-[a-z0-9]{1,8})*$")
 
 
 def shipped(tag: str) -> str | None:
@@ -87,6 +91,19 @@ def from_environment(environ: Mapping[str, str]) -> str:
             tag = re.split(r"[.@]", value, maxsplit=1)[0]
             return (shipped(tag) if TAG.fullmatch(tag) else None) or ENGLISH
     return ENGLISH
+
+
+def card_tag(tag: object) -> str:
+    """A card language's tag as cards are filed under it (`zh_Hans` -> `zh-hans`), or ValueError.
+
+    One rule for the album API, the class pages and a training folder's info.json.
+    """
+    if not isinstance(tag, str):
+        raise ValueError("a language is a BCP 47 tag such as “fr” or “zh-Hans”")
+    tag = tag.strip().replace("_", "-").lower()
+    if len(tag) > MAX_TAG or not CARD_TAG.match(tag):
+        raise ValueError(f"“{tag[:MAX_TAG]}” is not a language tag (BCP 47, such as “fr” or “zh-Hans”)")
+    return tag
 
 
 @cache

@@ -28,6 +28,7 @@ from museion.vision.catalog import DEFAULT_CLASSIFIER, Catalog, ModelSpec
 from museion.vision.embed import BATCH_SIZE, embed
 from museion.vision.errors import ImageError, VideoError
 from museion.vision.images import ImageSource, load_image, open_photo
+from museion.vision.languages import card_tag
 from museion.vision.video import extract_frames
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".m4v", ".webm", ".mkv", ".avi"}
@@ -141,13 +142,14 @@ def _translations(raw: object) -> dict[str, dict[str, str]]:
     """{"zh-Hans": {"title", "description"}} with tags as labels.json keeps them (`zh-hans`)."""
     if not isinstance(raw, dict) or not all(isinstance(v, dict) for v in raw.values()):
         raise ValueError('info.json\'s translations must be {"fr": {"title": ..., "description": ...}, ...}')
-    return {
-        str(tag).strip().replace("_", "-").lower(): {
-            "title": str(text.get("title") or ""),
-            "description": str(text.get("description") or ""),
-        }
-        for tag, text in sorted(raw.items())
-    }
+    cards: dict[str, dict[str, str]] = {}
+    for tag, text in sorted(raw.items()):
+        try:
+            filed = card_tag(tag)
+        except ValueError as exc:
+            raise ValueError(f"info.json's translations: {exc}") from None
+        cards[filed] = {key: str(text.get(key) or "") for key in ("title", "description")}
+    return cards
 
 
 def _items_of(path: Path, label: int, fps: float) -> Iterator[Item]:
