@@ -363,3 +363,22 @@ def test_a_new_api_token_is_copied_with_its_button(page: Page) -> None:
     page.click("#copy-token")
     expect(page.locator("#copy-token-status")).to_have_text("Copied.")
     assert page.evaluate("navigator.clipboard.readText()") == secret
+
+
+def test_a_copy_button_clicked_before_its_script_ran_copies_once_it_has(page: Page) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    sign_up(page)
+    page.goto("/account/tokens/")
+    page.fill("#id_name", "laptop")
+    held: list = []
+    page.route("**/static/museion/copy.js", lambda route: held.append(route))  # a slow line
+    page.click("main form button[type=submit]", no_wait_after=True)
+    while not held:
+        page.wait_for_timeout(50)
+    copy = page.locator("#copy-token")
+    expect(copy).to_be_disabled()  # not a button that does nothing
+    page.wait_for_timeout(300)
+    held[0].continue_()
+    copy.click()  # waits until the script has made it work
+    expect(page.locator("#copy-token-status")).to_have_text("Copied.")
+    assert page.evaluate("navigator.clipboard.readText()") == page.locator("#new-token").inner_text().strip()

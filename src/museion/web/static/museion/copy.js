@@ -1,6 +1,7 @@
 // Copy buttons: <button data-copy="ID"> copies the text of element ID (an input's value) and says
 // so in the element named by data-copy-status. Without the clipboard API (a page that is not
-// HTTPS) the text is selected for the keyboard instead.
+// HTTPS) the text is selected for the keyboard instead. A copy button comes disabled and is enabled
+// here once it works: clicked before this script ran, it would do nothing and say nothing.
 (function () {
   "use strict";
 
@@ -29,6 +30,7 @@
         say(gettext("Selected: copy it with your keyboard."));
       }
     });
+    button.disabled = false;
   }
 
   document.addEventListener("DOMContentLoaded", () => {
