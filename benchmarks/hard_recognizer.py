@@ -68,6 +68,7 @@ WHAT = {
     "global": "the server's Head without keypoints",
 }
 SECOND_LOOK = True  # --no-second-look: the answers of the recognizer before it, for comparison
+STEP_BACK = True  # --no-step-back: the second look at the centres only
 TARGETS = {"top1": 0.97, "unknown_refused": 0.95, "known_refused": 0.05, "agreement": 0.99,
            "train_s": {12: 20, 40: 60}, "peak_rss_mb": 600, "predict_500_ms": 150}  # fmt: skip
 
@@ -124,6 +125,7 @@ def train(collection: Path, bundle: Path, env: dict[str, str]) -> dict:
                        "global": metrics.get("unknown_threshold")},
         "export_check": metrics.get("export_check"), "pictures": metrics.get("pictures"),
         "train_seconds_inside": metrics.get("seconds"),
+        "calibration_scores": metrics.get("scores"),  # to judge another threshold rule offline
     }  # fmt: skip
 
 
@@ -146,7 +148,9 @@ def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
     from museion.vision.train import photo_features
 
     if not SECOND_LOOK:
-        second_look.CENTRES = ()  # read at each call, by the server's path and Bundle.predict alike
+        second_look.CENTRES, second_look.STEP_BACK = (), 0  # read at each call, by both paths
+    if not STEP_BACK:
+        second_look.STEP_BACK = 0
     manifest = json.loads((collection / "visitors" / "manifest.json").read_text())
     bundle, head = Bundle.load(bundle_path), server_head(bundle_path)
     spec = Catalog().get(bundle.metrics["backbone"])
@@ -159,10 +163,10 @@ def score_photos(collection: Path, bundle_path: Path) -> list[dict]:
         started, cpu = time.perf_counter(), time.process_time()
         looked: list[tuple[np.ndarray, int]] = []  # each look's embedding and keypoint count
 
-        def look(picture, looked: list = looked) -> np.ndarray:  # called within this photo's turn
+        def look(picture, compared: int, looked: list = looked) -> np.ndarray:  # within this photo's turn
             vector, points = photo_features(picture, spec)
             looked.append((vector, len(points)))
-            return head.scores(vector[None], [points])[1][0]
+            return head.scores(vector[None], [points], compared)[1][0]
 
         # As albums.recognize: a photo refused at first sight is looked at again at its centre.
         fused = second_look.decided(data, look, head.threshold_for(()))[None]
@@ -442,9 +446,14 @@ def main() -> None:
     parser.add_argument(
         "--no-second-look", action="store_true", help="score as before the second look at a refused photo"
     )
+    parser.add_argument(
+        "--no-step-back", action="store_true", help="a second look at the centres only, not the photo shrunk"
+    )
     args = parser.parse_args()
     global SECOND_LOOK
     SECOND_LOOK = not args.no_second_look
+    global STEP_BACK
+    STEP_BACK = not args.no_step_back
     if args.merge:
         stored = [json.loads(path.read_text()) for path in args.merge]
         results = [r for s in stored for r in (s["sets"] if isinstance(s, dict) else s)]

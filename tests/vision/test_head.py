@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from museion.vision.head import (
+    GAP_SHARE,
     PROTOTYPES_PER_CLASS,
     UNKNOWNS_REFUSED,
     Example,
@@ -197,6 +198,13 @@ def test_a_probe_survives_a_round_trip() -> None:
     assert again.condition == "dim"
     np.testing.assert_array_equal(again.embedding, probe.embedding)
     np.testing.assert_array_equal(again.keypoints.points, probe.keypoints.points)
+
+
+def test_where_the_calibration_separates_them_the_threshold_sits_nearer_the_unknowns() -> None:
+    positives, negatives = np.array([1.2, 1.3, 1.4]), np.array([0.8, 0.9])
+    threshold = operating_threshold(positives, negatives)
+    assert threshold == pytest.approx(0.9 + GAP_SHARE * 0.3)
+    assert 0.9 < threshold < equal_error_threshold(positives, negatives)  # gallery photos score lower
 
 
 def test_where_knowns_and_unknowns_overlap_it_refuses_the_target_share_of_unknowns() -> None:

@@ -1,4 +1,5 @@
-"""A photo refused at first sight is looked at again at its centre, where a far work is."""
+"""A photo refused at first sight is looked at again at its centre, where a far work is, then whole
+and shrunk, where a close-up's work is at the scale of the walk-around's frames."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ import pytest
 from PIL import Image
 
 from museion.vision import keypoints as kp
-from museion.vision.second_look import CENTRES, centre, decided
+from museion.vision.head import COMPARED
+from museion.vision.second_look import CENTRES, STEP_BACK, STEP_BACK_COMPARED, centre, decided
 
 THRESHOLD = 0.08
 
@@ -31,9 +33,11 @@ class RedLook:
 
     def __init__(self) -> None:
         self.sizes: list[tuple[int, int]] = []
+        self.compared: list[int] = []
 
-    def __call__(self, picture: Image.Image) -> np.ndarray:
+    def __call__(self, picture: Image.Image, compared: int) -> np.ndarray:
         self.sizes.append(picture.size)
+        self.compared.append(compared)
         rgb = np.asarray(picture, np.int16)
         red = float(((rgb[..., 0] > 180) & (rgb[..., 1] < 80)).mean())
         return np.array([red, 0.01])
@@ -57,13 +61,29 @@ def test_a_photo_answered_at_first_sight_is_looked_at_once() -> None:
 def test_a_photo_with_nothing_known_at_its_centre_stays_refused() -> None:
     look = RedLook()
     scores = decided(far_photo(work=0.0), look, THRESHOLD)
-    assert len(look.sizes) == 1 + len(CENTRES)
+    assert len(look.sizes) == 1 + len(CENTRES) + 1
+    assert max(look.sizes[-1]) == STEP_BACK
+    assert look.compared == [COMPARED] * (1 + len(CENTRES)) + [STEP_BACK_COMPARED]  # more refs when shrunk
+    assert STEP_BACK_COMPARED > COMPARED
     assert scores.max() < THRESHOLD
 
 
-def test_each_work_keeps_the_better_of_its_two_scores() -> None:
-    seen = iter([np.array([0.05, 0.07]), np.array([0.06, 0.02]), np.array([0.01, 0.075])])
-    assert decided(far_photo(), lambda _: next(seen), THRESHOLD).tolist() == [0.06, 0.075]
+def test_a_close_up_refused_at_every_centre_is_found_shrunk() -> None:
+    sizes: list[tuple[int, int]] = []
+
+    def at_the_frames_scale(picture: Image.Image, compared: int) -> np.ndarray:  # matches only when small
+        sizes.append(picture.size)
+        return np.array([0.1 if max(picture.size) <= STEP_BACK else 0.0, 0.01])
+
+    scores = decided(far_photo(work=1.0), at_the_frames_scale, THRESHOLD)
+    assert scores[0] >= THRESHOLD
+    assert sizes[-1] == (STEP_BACK, STEP_BACK * 3 // 4)  # the whole photo, not a centre
+
+
+def test_each_work_keeps_the_best_of_its_scores() -> None:
+    looks = [[0.05, 0.07], [0.06, 0.02], [0.01, 0.075], [0.0, 0.0]]  # first, two centres, shrunk
+    seen = iter(np.array(scores) for scores in looks)
+    assert decided(far_photo(), lambda _, __: next(seen), THRESHOLD).tolist() == [0.06, 0.075]
 
 
 def test_a_far_work_that_fills_only_the_smaller_centre_is_found_there() -> None:

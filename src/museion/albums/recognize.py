@@ -72,9 +72,9 @@ def recognize(
     threshold = effective_threshold(version)
     threshold = head.threshold_for(()) if threshold is None else threshold  # keypoints are given
 
-    def look(picture: Image.Image) -> np.ndarray:
+    def look(picture: Image.Image, compared: int) -> np.ndarray:
         vector, keypoints = photo_features(picture, backbone)
-        return head.scores(vector[None], [keypoints])[1][0]
+        return head.scores(vector[None], [keypoints], compared)[1][0]
 
     score = second_look.decided(image, look, threshold)[None]
     probs = softmax(score * SHARPNESS)

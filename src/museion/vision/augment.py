@@ -1,9 +1,10 @@
 """Turning a clean photo of an object into what a visitor's phone might see.
 
-A visitor stands further away or off to the side, the room is darker or
-warmer, the phone shakes, a lamp glares on the varnish, someone walks in
-front. Each `visitor_view` applies a random mix of these, so a head trained
-on the results recognises the work in the room, not only in the clip.
+A visitor stands further away, closer (part of the work out of the picture)
+or off to the side, the room is darker or warmer, the phone shakes, a lamp
+glares on the varnish, someone walks in front. Each `visitor_view` applies a
+random mix of these, so a head trained on the results recognises the work in
+the room, not only in the clip.
 """
 
 from __future__ import annotations
@@ -35,6 +36,8 @@ def small_copy(image: Image.Image) -> Image.Image:
 def visitor_view(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     """One random visitor-like view of `image` (shrunk to VIEW_SIDE first if it is larger)."""
     view = image if image.mode == "RGB" and max(image.size) <= VIEW_SIDE else small_copy(image)
+    if rng.random() < PARTIAL:
+        view = cut_off(view, rng)
     if rng.random() < 0.7:
         view = tilt(view, rng)
     if rng.random() < 0.7:
@@ -47,6 +50,27 @@ def visitor_view(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     if rng.random() < 0.3:
         view = occlude(view, rng)
     return view
+
+
+# A share of the views cut off on one side, as a visitor standing close or aiming aside shoots a
+# work: the walk-around's frames always show all of it.
+PARTIAL = 0.25
+
+
+def cut_off(image: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Too close, or aimed to one side: a side of the picture (a quarter to two fifths) left out."""
+    w, h = image.size
+    keep = float(rng.uniform(0.6, 0.75))
+    side = int(rng.integers(4))
+    if side == 0:
+        box = (0, 0, round(w * keep), h)
+    elif side == 1:
+        box = (round(w * (1 - keep)), 0, w, h)
+    elif side == 2:
+        box = (0, 0, w, round(h * keep))
+    else:
+        box = (0, round(h * (1 - keep)), w, h)
+    return image.crop(box)
 
 
 def tilt(image: Image.Image, rng: np.random.Generator) -> Image.Image:
@@ -70,12 +94,21 @@ def step_back(image: Image.Image, rng: np.random.Generator) -> Image.Image:
     return canvas
 
 
+# A share of the views taken in a dark room, where a phone's exposure falls short and its sensor's
+# noise shows: before, the darkest view was 0.55 of the frame's brightness.
+DARK_ROOM = 0.2
+
+
 def relight(image: Image.Image, rng: np.random.Generator) -> Image.Image:
-    """Brighter or darker, more or less contrast, warmer or cooler light."""
-    image = ImageEnhance.Brightness(image).enhance(float(rng.uniform(0.55, 1.35)))
+    """Brighter or darker (now and then a dark room), more or less contrast, warmer or cooler light."""
+    dark = rng.random() < DARK_ROOM
+    brightness = rng.uniform(0.18, 0.45) if dark else rng.uniform(0.55, 1.35)
+    image = ImageEnhance.Brightness(image).enhance(float(brightness))
     image = ImageEnhance.Contrast(image).enhance(float(rng.uniform(0.7, 1.25)))
     warmth = rng.uniform(-0.15, 0.15)
     pixels = np.asarray(image, np.float32) * np.array([1 + warmth, 1, 1 - warmth], np.float32)
+    if dark:
+        pixels += rng.normal(0, rng.uniform(3, 10), pixels.shape).astype(np.float32)
     return Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8))
 
 

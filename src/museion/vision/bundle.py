@@ -247,11 +247,11 @@ class Bundle:
         )
         return np.asarray(fit(picture, spec)[0], np.uint8)
 
-    def _verified_look(self, picture: Image.Image) -> np.ndarray:
+    def _verified_look(self, picture: Image.Image, compared: int) -> np.ndarray:
         """A picture's deciding scores as the server's: model.onnx's similarity, then the keypoint check."""
         assert self.head is not None
         (s,), (e,) = self.session.run(["similarity", "embedding"], {"image": self.pixels(picture)[None]})
-        return self.head.verified(e, s, keypoints.extract(picture))
+        return self.head.verified(e, s, keypoints.extract(picture), compared=compared)
 
     def predict(self, images: list[ImageSource], top_k: int = 3, verify: bool = True) -> list[dict]:
         """Each photo's best classes and unknown verdict: with the server's keypoint check where
