@@ -46,17 +46,22 @@ _IN_FLIGHT: weakref.WeakKeyDictionary[BrowserContext, set[Request]] = weakref.We
 # The live server's threads that are answering a request now. The browser's own view misses the
 # requests of a page's service worker (which fetches the model and the runtime as it installs),
 # and a request it saw answered is still running on the server until its response is closed.
-_SERVING: set[int] = set()
+# A thread that died before its response was closed counts as done.
+_SERVING: dict[int, threading.Thread] = {}
 
 
 def _serving(**kwargs: object) -> None:
     # The test client answers in the test's own thread, and is done when the test goes on.
     if threading.current_thread() is not threading.main_thread():
-        _SERVING.add(threading.get_ident())
+        _SERVING[threading.get_ident()] = threading.current_thread()
 
 
 def _served(**kwargs: object) -> None:
-    _SERVING.discard(threading.get_ident())
+    _SERVING.pop(threading.get_ident(), None)
+
+
+def _still_serving() -> bool:
+    return any(thread.is_alive() for thread in list(_SERVING.values()))
 
 
 request_started.connect(_serving, weak=False, dispatch_uid="tests.browser.serving")
@@ -126,7 +131,7 @@ def close(page: Page) -> None:
     page.context.close()
     # A live-server thread whose client went away ends with a broken pipe: soon, but not at once.
     deadline = time.monotonic() + SETTLE_S
-    while _SERVING and time.monotonic() < deadline:
+    while _still_serving() and time.monotonic() < deadline:
         time.sleep(0.05)
 
 
