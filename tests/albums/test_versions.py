@@ -211,7 +211,8 @@ def test_the_visitors_answer_is_decided_on_the_versions_threshold(
     api.patch(f"{album_path(world)}/models/1", {"threshold": 1.5})
     refused = visit(client, world).json()
     assert (refused["unknown"], refused["threshold"]) == (True, 1.5)
-    assert refused["decision_score"] == pytest.approx(known["decision_score"])
+    # Refused, the photo gets its second looks: each work keeps its best score, still below 1.5.
+    assert known["decision_score"] <= refused["decision_score"] < 1.5
 
 
 def test_the_bundle_carries_the_threshold_in_use_and_a_dated_snapshot_of_the_text(
