@@ -39,7 +39,7 @@ CENTRES = (0.65, 0.45)
 # Then, still refused, the whole photo shrunk to this longest side: a visitor close to the work, or
 # with a third of it cut off, shows it three to four times larger than the walk-around's frames do,
 # and SIFT's strongest keypoints at that scale are details the frames never show: such photos of
-# the hard set had no inliers with any of their work's references at 512 px, and 95-112 at 256.
+# the hard set had no inliers with any of their work's references at 512 px, and 88-112 at 256.
 STEP_BACK = 256
 # The references a shrunk look matches per shortlisted work: those that share its scale are the
 # walk-around's closer frames, which are seldom the two whose embedding is closest to the photo's.
