@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import io
 import json
 import os
 import statistics
@@ -25,39 +26,31 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from hard_recognizer import MUSEION, REPO, child_env, load, run_measured
-
-SAME_FIGURES = ("accuracy", "known_refused", "unknown_refused", "verified_threshold", "unknown_threshold")
+from hard_recognizer import REPO, child_env, train
 
 
 def export_src(rev: str, into: Path) -> Path:
     """The src/ folder of commit `rev`, written under `into`."""
     archive = subprocess.run(["git", "-C", str(REPO), "archive", rev, "src"], capture_output=True, check=True)
-    with tempfile.TemporaryFile() as tar:
-        tar.write(archive.stdout)
-        tar.seek(0)
-        with tarfile.open(fileobj=tar) as files:
-            files.extractall(into, filter="data")
+    with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as files:
+        files.extractall(into, filter="data")
     return into / "src"
 
 
 def train_once(collection: Path, src: Path | None, work: Path) -> dict:
+    """`hard_recognizer.train` with `src` (or this checkout) first on the path, and the hash of
+    the bundle's head.npz."""
     env = child_env(work / "home")
     if src is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(src), env.get("PYTHONPATH", "")])
     bundle = work / "bundle.zip"
-    before = load()
-    command = [str(MUSEION), "train", str(collection / "album"), "--out", str(bundle), "--json"]
-    run = run_measured(command, env)
-    if run["rc"] != 0:
-        raise SystemExit(f"museion train failed ({run['rc']}): {run['stderr']}")
+    run = train(collection, bundle, env)
     with zipfile.ZipFile(bundle) as zf:
         head = hashlib.sha256(zf.read("head.npz")).hexdigest()
-        metrics = json.loads(zf.read("metrics.json"))
     return {
         "wall_s": run["wall_s"], "cpu_s": run["cpu_s"], "peak_rss_mb": run["peak_rss_mb"],
-        "load_avg": before, "head_sha256": head,
-        "figures": {k: metrics.get(k) for k in SAME_FIGURES}, "export_ok": metrics["export_check"]["ok"],
+        "load_avg": run["load_avg"], "head_sha256": head, "export_ok": run["export_check"]["ok"],
+        "figures": {**run["claimed"], **run["thresholds"]},
     }  # fmt: skip
 
 
